@@ -1,0 +1,96 @@
+"""Thread-local switches: whether operations record the graph, and anomaly detection.
+
+``no_grad``/``enable_grad`` work as context managers and decorators, like PyTorch's. The
+state lives in a ``threading.local`` so one thread's ``no_grad`` never affects another.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad record the graph."""
+    return state.grad_enabled
+
+
+class _GradModeContext:
+    """Base of the grad-mode context managers; usable as a decorator too."""
+
+    mode: bool
+
+    def __enter__(self) -> None:
+        self._prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __exit__(self, *exc) -> None:
+        state.grad_enabled = self._prev
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Operations inside run without recording the graph (inference, optimizer updates)."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set graph recording on or off explicitly."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class detect_anomaly:
+    """Record where each operation was created and make backward raise at the first NaN/inf.
+
+    The error names the operation whose gradient went non-finite and the source line that
+    created it. Costs a stack capture per operation, so use it only to debug.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        self._prev = state.anomaly
+        state.anomaly = self.mode
+
+    def __exit__(self, *exc) -> None:
+        state.anomaly = self._prev
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return state.anomaly

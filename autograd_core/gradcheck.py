@@ -1,0 +1,252 @@
+"""Gradient checking: analytic gradients from the engine against float64 central differences.
+
+``gradcheck``/``gradgradcheck`` compare full Jacobians with PyTorch's tolerance rule
+``|analytic - numeric| <= atol + rtol * |numeric|``. ``check_gradients`` returns a readable
+report with, per input, the relative error ``‖g_num − g_ana‖ / (‖g_num‖ + ‖g_ana‖)`` of the
+gradient of ``<v, f(x)>`` and its worst element. Derivatives are two-sided differences
+``(f(x + ε) − f(x − ε)) / 2ε``; inputs are promoted to float64 first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .engine import grad as _grad
+from .grad_mode import enable_grad, no_grad
+from .tensor import Tensor
+
+
+def _as_tuple(x) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _promote(inputs) -> tuple:
+    """Float64 copies of the inputs; tensors keep their ``requires_grad``."""
+    out = []
+    for x in _as_tuple(inputs):
+        if isinstance(x, Tensor) and x.dtype.kind == "f":
+            out.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad))
+        else:
+            out.append(x)
+    return tuple(out)
+
+
+def _checked(inputs: tuple) -> list[tuple[int, Tensor]]:
+    """(position, tensor) of the inputs that require grad."""
+    return [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+
+def _outputs(func: Callable, inputs: tuple) -> tuple:
+    with enable_grad():
+        return tuple(o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor))
+
+
+def _flat_output(func: Callable, inputs: tuple) -> np.ndarray:
+    with no_grad():
+        outs = _outputs(func, inputs)
+    return np.concatenate([o.data.astype(np.float64).ravel() for o in outs]) if outs else np.zeros(0)
+
+
+def _numeric_jacobian(func: Callable, inputs: tuple, x: Tensor, eps: float) -> np.ndarray:
+    """d flat(outputs) / d x, one column per element of ``x``, by central differences."""
+    flat = x.data.reshape(-1)  # a view: perturb in place, restore after
+    cols = []
+    for i in range(flat.size):
+        orig = flat[i]
+        flat[i] = orig + eps
+        plus = _flat_output(func, inputs)
+        flat[i] = orig - eps
+        minus = _flat_output(func, inputs)
+        flat[i] = orig
+        cols.append((plus - minus) / (2 * eps))
+    n_out = _flat_output(func, inputs).size
+    return np.stack(cols, axis=1) if cols else np.zeros((n_out, 0))
+
+
+def _analytic_jacobians(func: Callable, inputs: tuple, wrt: list) -> list[np.ndarray]:
+    """d flat(outputs) / d input for each input in ``wrt``, one backward pass per output element."""
+    outs = _outputs(func, inputs)
+    n_out = sum(o.size for o in outs)
+    jacs = [np.zeros((n_out, x.size)) for x in wrt]
+    row = 0
+    for o in outs:
+        for j in range(o.size):
+            if not o.requires_grad:
+                row += 1
+                continue
+            v = np.zeros(o.size)
+            v[j] = 1.0
+            grads = _grad(o, wrt, Tensor(v.reshape(o.shape).astype(o.dtype)), retain_graph=True, allow_unused=True)
+            for jac, g in zip(jacs, grads):
+                if g is not None:
+                    jac[row] = g.data.reshape(-1)
+            row += 1
+    return jacs
+
+
+def _fail(message: str, raise_exception: bool) -> bool:
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+class GradcheckError(RuntimeError):
+    """Raised by ``gradcheck`` when analytic and numeric derivatives disagree."""
+
+
+def gradcheck(func: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True) -> bool:
+    """True when the engine's Jacobian of ``func`` matches central differences at ``inputs``."""
+    inputs = _promote(inputs)
+    checked = _checked(inputs)
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad")
+    analytic = _analytic_jacobians(func, inputs, [x for _, x in checked])
+    for (pos, x), ana in zip(checked, analytic):
+        num = _numeric_jacobian(func, inputs, x, eps)
+        bad = np.abs(ana - num) > atol + rtol * np.abs(num)
+        if bad.any():
+            out_i, in_i = np.unravel_index(np.argmax(np.abs(ana - num) - rtol * np.abs(num)), num.shape)
+            index = np.unravel_index(in_i, x.shape) if x.shape else ()
+            return _fail(
+                f"gradcheck: Jacobian mismatch for input {pos} (shape {x.shape}) at element "
+                f"{tuple(int(i) for i in index)}, output element {int(out_i)}: numeric {num[out_i, in_i]:.6g}, "
+                f"analytic {ana[out_i, in_i]:.6g}", raise_exception)
+    return True
+
+
+def _gradient_function(func: Callable, inputs: tuple, seed: int = 0) -> Callable:
+    """x -> d<v, func(x)>/dx with a fixed random cotangent ``v``, differentiable (create_graph)."""
+    rng = np.random.default_rng(seed)
+    vs = [Tensor(rng.standard_normal(o.shape)) for o in _outputs(func, inputs)]
+
+    def gradient(*xs):
+        wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        outs = _outputs(func, xs)
+        total = sum(((o * v).sum() for o, v in zip(outs, vs) if o.requires_grad), Tensor(np.float64(0.0)))
+        if not total.requires_grad:
+            return tuple(Tensor(np.zeros(x.shape)) for x in wrt)
+        grads = _grad(total, wrt, create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else Tensor(np.zeros(x.shape)) for g, x in zip(grads, wrt))
+
+    return gradient
+
+
+def gradgradcheck(func: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True) -> bool:
+    """``gradcheck`` of the gradient itself: checks second derivatives (double backward)."""
+    inputs = _promote(inputs)
+    return gradcheck(_gradient_function(func, inputs), inputs, eps, atol, rtol, raise_exception)
+
+
+# ------------------------------------------------------------------------------------- report
+_VERDICTS = ((1e-7, "correct"), (1e-5, "probably correct"), (1e-3, "suspicious"))
+
+
+def verdict(rel_error: float) -> str:
+    """The usual scale: < 1e-7 correct, < 1e-5 probably correct, < 1e-3 suspicious, else a bug."""
+    for limit, word in _VERDICTS:
+        if rel_error < limit:
+            return word
+    return "bug"
+
+
+@dataclass
+class InputCheck:
+    """The comparison for one input: relative error and the worst element."""
+
+    name: str
+    shape: tuple
+    rel_error: float
+    worst_index: tuple
+    numeric: float
+    analytic: float
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.rel_error)
+
+
+@dataclass
+class GradcheckReport:
+    """Per-input results of ``check_gradients``; ``ok`` unless some input's verdict is a bug."""
+
+    inputs: list
+
+    @property
+    def ok(self) -> bool:
+        return all(c.verdict != "bug" for c in self.inputs)
+
+    @property
+    def max_rel_error(self) -> float:
+        return max((c.rel_error for c in self.inputs), default=0.0)
+
+    def __str__(self) -> str:
+        rows = [("input", "shape", "rel. error", "verdict", "worst element", "numeric", "analytic")]
+        for c in self.inputs:
+            rows.append((c.name, str(c.shape), f"{c.rel_error:.2e}", c.verdict, str(c.worst_index),
+                         f"{c.numeric:.6g}", f"{c.analytic:.6g}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def numeric_gradients(func: Callable, inputs: tuple, wrt: Sequence[Tensor], v: Sequence[np.ndarray],
+                      eps: float) -> list[np.ndarray]:
+    """Central-difference gradients of ``<v, func(inputs)>`` for each tensor in ``wrt``."""
+    def objective() -> float:
+        with no_grad():
+            outs = _outputs(func, inputs)
+        return float(sum(np.sum(o.data.astype(np.float64) * vi) for o, vi in zip(outs, v)))
+
+    grads = []
+    for x in wrt:
+        flat = x.data.reshape(-1)
+        g = np.zeros(flat.size)
+        for i in range(flat.size):
+            orig = flat[i]
+            flat[i] = orig + eps
+            plus = objective()
+            flat[i] = orig - eps
+            minus = objective()
+            flat[i] = orig
+            g[i] = (plus - minus) / (2 * eps)
+        grads.append(g.reshape(x.shape))
+    return grads
+
+
+def compare_gradients(func: Callable, inputs, eps: float = 1e-7, names: Sequence[str] | None = None,
+                      seed: int = 0) -> GradcheckReport:
+    """Build the report comparing analytic and numeric gradients of ``<v, func(inputs)>``."""
+    inputs = _promote(inputs)
+    checked = _checked(inputs)
+    wrt = [x for _, x in checked]
+    if not wrt:
+        raise ValueError("check_gradients: no input requires grad")
+    outs = _outputs(func, inputs)
+    rng = np.random.default_rng(seed)
+    v = [np.ones(o.shape) if o.size == 1 else rng.standard_normal(o.shape) for o in outs]
+    total = sum(((o * Tensor(vi)).sum() for o, vi in zip(outs, v) if o.requires_grad), Tensor(np.float64(0.0)))
+    analytic = (_grad(total, wrt, allow_unused=True) if total.requires_grad else [None] * len(wrt))
+    analytic = [np.zeros(x.shape) if g is None else g.data for g, x in zip(analytic, wrt)]
+    numeric = numeric_gradients(func, inputs, wrt, v, eps)
+    checks = []
+    for k, ((pos, x), ana, num) in enumerate(zip(checked, analytic, numeric)):
+        denom = np.linalg.norm(num) + np.linalg.norm(ana)
+        rel = float(np.linalg.norm(num - ana) / denom) if denom > 0 else 0.0
+        worst = np.unravel_index(int(np.argmax(np.abs(num - ana))), x.shape) if x.size else ()
+        checks.append(InputCheck(names[k] if names else f"input {pos}", x.shape, rel,
+                                 tuple(int(i) for i in worst), float(num[worst]) if x.size else 0.0,
+                                 float(ana[worst]) if x.size else 0.0))
+    return GradcheckReport(checks)
+
+
+def check_gradients(func: Callable, inputs, eps: float = 1e-7) -> GradcheckReport:
+    """Per-input relative error, worst element and verdict for ``func``'s gradients at ``inputs``."""
+    return compare_gradients(func, inputs, eps)

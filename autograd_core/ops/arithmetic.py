@@ -1,0 +1,61 @@
+"""Arithmetic primitives: ``+ - * / **``, negation, ``abs``, ``reciprocal`` (and ``square``).
+
+Each record holds the numpy forward and one VJP per input, written with engine operations.
+Broadcast operands get their gradients summed back by the engine (``broadcasts=True``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import AWAY_FROM_ZERO, NONZERO, POSITIVE, REAL, Composite, Primitive, register
+from ..tensor import new_tensor
+
+
+def _sign(x):
+    """sign(x) as a constant tensor: the subgradient of |x| (0 at 0, as PyTorch)."""
+    return new_tensor(np.sign(x.data))
+
+
+ADD = register(Primitive(
+    "add", np.add, inputs=("a", "b"), broadcasts=True, domain=(REAL, REAL), numpy=(np.add,),
+    vjp=(lambda g: g, lambda g: g)))
+SUB = register(Primitive(
+    "sub", np.subtract, inputs=("a", "b"), broadcasts=True, domain=(REAL, REAL), numpy=(np.subtract,),
+    vjp=(lambda g: g, lambda g: -g)))
+MUL = register(Primitive(
+    "mul", np.multiply, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(REAL, REAL),
+    numpy=(np.multiply,),
+    vjp=(lambda g, a, b: g * b,     # d(ab)/da = b
+         lambda g, a, b: g * a)))   # d(ab)/db = a
+DIV = register(Primitive(
+    "div", np.true_divide, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(REAL, NONZERO),
+    numpy=(np.true_divide,),
+    vjp=(lambda g, a, b: g / b,               # d(a/b)/da = 1/b
+         lambda g, a, b: -g * a / (b * b))))  # d(a/b)/db = -a/b²
+POW = register(Primitive(
+    "pow", np.power, inputs=("a", "b"), saves=("a", "b", "out"), broadcasts=True, domain=(POSITIVE, REAL),
+    numpy=(np.power,),
+    # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a, taken as 0 where a == 0 (PyTorch's choice)
+    vjp=(lambda g, a, b, out: g * b * a ** (b - 1),
+         lambda g, a, b, out: g * out * _ops.log(_ops.where(a == 0, 1.0, a)))))
+NEG = register(Primitive("neg", np.negative, numpy=(np.negative,), vjp=lambda g: -g))
+ABS = register(Primitive(
+    "abs", np.abs, saves=("x",), domain=(AWAY_FROM_ZERO,), numpy=(np.abs, np.absolute),
+    vjp=lambda g, x: g * _sign(x)))
+RECIPROCAL = register(Primitive(
+    "reciprocal", np.reciprocal, saves=("out",), domain=(NONZERO,), numpy=(np.reciprocal,),
+    vjp=lambda g, out: -g * out * out))  # d(1/x)/dx = -1/x²
+
+add, sub, mul, div, pow, neg, abs, reciprocal = (
+    r.function for r in (ADD, SUB, MUL, DIV, POW, NEG, ABS, RECIPROCAL))
+
+SQUARE = register(Composite("square", numpy=(np.square,), torch=lambda T, x: T.square(x)))
+
+
+@SQUARE.public
+def square(x):
+    """Elementwise ``x * x``."""
+    return mul(x, x)
+
+
+from .. import ops as _ops  # noqa: E402

@@ -1,0 +1,106 @@
+"""Elementwise primitives: exponentials, logarithms, trigonometry, activations, max/min, clip, where.
+
+Subgradients at kinks follow PyTorch: ``relu'(0) = 0``; ``maximum``/``minimum`` split the
+gradient evenly between tied inputs; ``clip`` passes the gradient at its bounds
+(``min <= x <= max``). ``sigmoid`` is a primitive rather than ``1 / (1 + exp(-x))`` because
+that composition overflows for large negative ``x``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import AWAY_FROM_ZERO, BOOL, EVEN_GRID, ODD_GRID, POSITIVE, REAL, Domain, Primitive, register
+from ..tensor import Tensor, new_tensor
+
+
+def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
+    """A boolean condition as a constant tensor of ``like``'s dtype."""
+    return new_tensor(condition.astype(like.data.dtype))
+
+
+def _tie_weight(a: Tensor, b: Tensor) -> Tensor:
+    """Share of the gradient ``maximum(a, b)`` sends to ``a``: 1 where a > b, ½ at ties, else 0."""
+    return new_tensor(np.where(a.data > b.data, 1.0, np.where(a.data == b.data, 0.5, 0.0))
+                      .astype(np.result_type(a.data, b.data)))
+
+
+def _sigmoid_forward(x):
+    # 1/(1+e^-x) = (1 + tanh(x/2)) / 2: one stable ufunc call, no overflow for any x
+    return (np.tanh(x * 0.5) + 1) * 0.5
+
+
+def _unary(name, forward, vjp, saves=("x",), domain=REAL, torch=None, numpy=None, **kw):
+    return register(Primitive(name, forward, vjp=vjp, saves=saves, domain=(domain,), torch=torch,
+                              numpy=(forward,) if numpy is None else numpy, **kw))
+
+
+EXP = _unary("exp", np.exp, lambda g, out: g * out, saves=("out",))
+LOG = _unary("log", np.log, lambda g, x: g / x, domain=POSITIVE)
+LOG1P = _unary("log1p", np.log1p, lambda g, x: g / (x + 1), domain=POSITIVE)
+EXPM1 = _unary("expm1", np.expm1, lambda g, out: g * (out + 1), saves=("out",))
+SQRT = _unary("sqrt", np.sqrt, lambda g, out: g / (out * 2), saves=("out",), domain=POSITIVE)
+SIN = _unary("sin", np.sin, lambda g, x: g * _ops.cos(x))
+COS = _unary("cos", np.cos, lambda g, x: -g * _ops.sin(x))
+TANH = _unary("tanh", np.tanh, lambda g, out: g * (1 - out * out), saves=("out",))
+SIGMOID = _unary("sigmoid", _sigmoid_forward, lambda g, out: g * out * (1 - out), saves=("out",),
+                 numpy=())
+RELU = _unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data > 0, out),
+              saves=("out",), domain=AWAY_FROM_ZERO, numpy=(), order=1)
+MAXIMUM = register(Primitive(
+    "maximum", np.maximum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),
+    numpy=(np.maximum,), order=1,
+    vjp=(lambda g, a, b: g * _tie_weight(a, b), lambda g, a, b: g * _tie_weight(b, a))))
+MINIMUM = register(Primitive(
+    "minimum", np.minimum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),
+    numpy=(np.minimum,), order=1,
+    vjp=(lambda g, a, b: g * _tie_weight(b, a), lambda g, a, b: g * _tie_weight(a, b))))
+WHERE = register(Primitive(
+    "where", np.where, inputs=("condition", "a", "b"), saves=("condition",), broadcasts=True,
+    domain=(BOOL, REAL, REAL), numpy=(np.where,),
+    vjp=(None,
+         lambda g, c: _ops.where(c, g, 0.0),
+         lambda g, c: _ops.where(c, 0.0, g))))
+
+
+def _sample_clip(s, domains):
+    shape = s.shape()
+    low = s.choice([None, -1.0, -0.5])
+    high = s.choice([None, 0.5, 1.0]) if low is not None else s.choice([0.5, 1.0])
+    return [s.array(shape, Domain("clip", -2, 2, avoid=(-1.0, -0.5, 0.5, 1.0)))], {"min": low, "max": high}
+
+
+def _clip_forward(x, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clip needs at least one of min and max")
+    return np.clip(x, min, max)
+
+
+CLIP = register(Primitive(
+    "clip", _clip_forward, saves=("x",), sample=_sample_clip, order=1, numpy=(np.clip,),
+    torch=lambda T, x, min=None, max=None: T.clamp(x, min, max),
+    vjp=lambda g, x, min=None, max=None: g * _mask(
+        ((x.data >= min) if min is not None else True) & ((x.data <= max) if max is not None else True), x)))
+
+exp, log, log1p, expm1, sqrt, sin, cos, tanh, sigmoid, relu, maximum, minimum = (
+    r.function for r in (EXP, LOG, LOG1P, EXPM1, SQRT, SIN, COS, TANH, SIGMOID, RELU, MAXIMUM, MINIMUM))
+
+
+@WHERE.public
+def where(condition, a, b) -> Tensor:
+    """Elementwise ``a`` where ``condition`` holds, else ``b`` (gradient flows to the chosen side)."""
+    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition.dtype != np.bool_:
+        condition = condition.astype(bool)
+    return _apply(WHERE, condition, a, b)
+
+
+@CLIP.public
+def clip(x, min=None, max=None) -> Tensor:
+    """Clamp to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
+    return _apply(CLIP, x, min=min, max=max)
+
+
+clamp = clip
+
+from .. import ops as _ops  # noqa: E402
+from ..node import apply as _apply  # noqa: E402

@@ -1,0 +1,135 @@
+"""``matmul`` with numpy's rules (1-D, 2-D, batched with broadcast batch dims) and ``einsum``.
+
+The matmul VJPs are matmuls again (``dA = G Bᵀ``, ``dB = Aᵀ G``), with 1-D operands
+treated as a row or column; the engine sums broadcast batch dimensions back. The einsum VJP
+for an operand is another einsum of the output gradient with the other operands.
+"""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from ..registry import REAL, Primitive, register
+from ..tensor import Tensor
+
+
+def _matmul_vjp_a(g, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    if b.ndim == 1:                       # (..., n, k) @ (k,) -> (..., n)
+        return _ops.unsqueeze(g, -1) * b
+    if a.ndim == 1:                       # (k,) @ (..., k, m) -> (..., m)
+        return _ops.squeeze(matmul(b, _ops.unsqueeze(g, -1)), -1)
+    return matmul(g, b.mT)
+
+
+def _matmul_vjp_b(g, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if a.ndim == 1:                       # (k,) @ (..., k, m) -> (..., m)
+        return _ops.unsqueeze(a, -1) * _ops.unsqueeze(g, -2)
+    if b.ndim == 1:                       # (..., n, k) @ (k,) -> (..., n)
+        return _ops.squeeze(matmul(a.mT, _ops.unsqueeze(g, -1)), -1)
+    return matmul(a.mT, g)
+
+
+def _sample_matmul(s, domains):
+    n, k, m = s.integers(1, 3), s.integers(1, 3), s.integers(1, 3)
+    batch = s.shape(max_dims=2, min_side=1, max_side=2)
+    a_shape = s.choice([(k,), (n, k), batch + (n, k), batch[1:] + (n, k)])
+    b_shape = s.choice([(k,), (k, m), batch + (k, m), tuple(1 for _ in batch) + (k, m)])
+    return [s.array(a_shape, domains[0]), s.array(b_shape, domains[1])], {}
+
+
+def _matmul_forward(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul does not accept 0-d operands; use * for scalars")
+    return np.matmul(a, b)
+
+
+MATMUL = register(Primitive(
+    "matmul", _matmul_forward, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, sample=_sample_matmul,
+    domain=(REAL, REAL), numpy=(np.matmul,), vjp=(_matmul_vjp_a, _matmul_vjp_b)))
+
+
+@MATMUL.public
+def matmul(a, b) -> Tensor:
+    """Matrix product with numpy's rules; the error names both shapes when they do not fit."""
+    sa, sb = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(b.data if isinstance(b, Tensor) else b)
+    if sa and sb and sa[-1] != (sb[-2] if len(sb) > 1 else sb[0]):
+        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned "
+                         f"({sa[-1]} != {sb[-2] if len(sb) > 1 else sb[0]})")
+    return _apply(MATMUL, a, b)
+
+
+# ----------------------------------------------------------------------------- einsum
+def _parse_einsum(subscripts: str, shapes: list) -> tuple[list[str], str]:
+    """Explicit input and output subscripts, with ``...`` expanded into spare letters."""
+    subscripts = subscripts.replace(" ", "")
+    lhs, arrow, rhs = subscripts.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: {len(terms)} operand subscripts for {len(shapes)} operands")
+    spare = [c for c in string.ascii_letters if c not in subscripts]
+    n_ellipsis = max((len(shape) - len(t.replace("...", "")) for t, shape in zip(terms, shapes) if "..." in t),
+                     default=0)
+    ell = "".join(spare[:n_ellipsis])
+    expanded = []
+    for t, shape in zip(terms, shapes):
+        if "..." in t:
+            t = t.replace("...", ell[n_ellipsis - (len(shape) - len(t.replace("...", ""))):])
+        if len(t) != len(shape):
+            raise ValueError(f"einsum: subscripts {t!r} do not match an operand of shape {shape}")
+        expanded.append(t)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = {c: sum(t.count(c) for t in expanded) for c in "".join(expanded)}
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    return expanded, out
+
+
+def _einsum_forward(*arrays, terms, out):
+    return np.einsum(",".join(terms) + "->" + out, *arrays, optimize=len(arrays) > 2)
+
+
+def _einsum_vjp(g, operands, terms, out, index):
+    term = terms[index]
+    if len(set(term)) != len(term):
+        raise NotImplementedError(f"einsum gradient for repeated subscripts in one operand ({term!r})")
+    others = [t for i, t in enumerate(terms) if i != index]
+    present = set(out).union(*others) if others else set(out)
+    kept = "".join(c for c in term if c in present)
+    grad = einsum(",".join([out] + others) + "->" + kept, g, *(o for i, o in enumerate(operands) if i != index))
+    if kept != term:  # letters summed away only in this operand: broadcast the gradient over them
+        shape = operands[index].shape
+        grad = _ops.reshape(grad, tuple(shape[i] if c in present else 1 for i, c in enumerate(term)))
+        grad = _ops.broadcast_to(grad, shape)
+    return grad
+
+
+def _sample_einsum(s, domains):
+    spec, shapes = s.choice([
+        ("ij,jk->ik", ((2, 3), (3, 2))), ("i,i->", ((3,), (3,))), ("bij,bjk->bik", ((2, 2, 3), (2, 3, 1))),
+        ("ij->j", ((2, 3),)), ("ij->ji", ((2, 3),)), ("i,j->ij", ((2,), (3,))), ("...i,i->...", ((2, 3), (3,))),
+        ("ij,jk,kl->il", ((2, 2), (2, 3), (3, 2))), ("ijk,k", ((1, 2, 3), (3,)))])
+    return [spec] + [s.array(shape, domains[0]) for shape in shapes], {}
+
+
+EINSUM = register(Primitive(
+    "einsum", _einsum_forward, variadic=True, saves=("inputs",), sample=_sample_einsum, numpy=(np.einsum,),
+    torch=lambda T, spec, *xs: T.einsum(spec, *xs), vjp=_einsum_vjp))
+
+
+@EINSUM.public
+def einsum(subscripts: str, *operands) -> Tensor:
+    """Einstein summation over the operands' subscripts (numpy/PyTorch notation, ``...`` allowed)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    shapes = [np.shape(o.data if isinstance(o, Tensor) else o) for o in operands]
+    terms, out = _parse_einsum(subscripts, shapes)
+    return _apply(EINSUM, *operands, terms=tuple(terms), out=out)
+
+from .. import ops as _ops  # noqa: E402
+from ..node import apply as _apply  # noqa: E402

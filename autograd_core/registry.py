@@ -1,0 +1,216 @@
+"""The registry: one record per operation, holding its math and its test metadata.
+
+A ``Primitive`` has a numpy forward and one VJP per input, each written with engine
+operations so that gradients are themselves differentiable. A ``Composite`` is defined with
+engine operations and needs no VJP. Both carry the same plain-data test metadata (value
+domains, a shape sampler, differentiation order, tolerances, the PyTorch reference and the
+numpy aliases), and everything that needs "all operations" iterates this registry:
+``grad_fn`` names, the numpy dispatch table, and the generated gradient and PyTorch tests.
+The registry never imports hypothesis: samplers receive a small drawing interface
+(``autograd_core.testing.Sampler``) from the test harness.
+"""
+from __future__ import annotations
+
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an argument's test values are drawn: ``[low, high]`` kept ``margin`` away from ``avoid``.
+
+    With ``step`` the values lie on the grid ``offset + k * step`` (so two arguments on
+    disjoint grids never tie); ``unique`` asks for distinct elements (no ties in a reduction).
+    """
+
+    name: str
+    low: float
+    high: float
+    avoid: tuple = ()
+    margin: float = 0.05
+    step: float = 0.0
+    offset: float = 0.0
+    unique: bool = False
+
+
+REAL = Domain("real", -2.0, 2.0)
+POSITIVE = Domain("positive", 0.2, 3.0)
+NONZERO = Domain("nonzero", -2.0, 2.0, avoid=(0.0,), margin=0.2)
+UNIT = Domain("unit", -0.9, 0.9)
+AWAY_FROM_ZERO = Domain("away_from_zero", -2.0, 2.0, avoid=(0.0,), margin=0.02)
+EVEN_GRID = Domain("even_grid", -2.0, 2.0, step=0.125)
+ODD_GRID = Domain("odd_grid", -2.0, 2.0, step=0.125, offset=0.0625)  # never ties with EVEN_GRID
+DISTINCT = Domain("distinct", -2.0, 2.0, step=0.0625, unique=True)  # no ties within a tensor
+BOOL = Domain("bool", 0, 1)  # a non-differentiable boolean argument (e.g. where's condition)
+
+
+def sample_elementwise(n_args: int) -> Callable:
+    """Sampler for ``n_args`` operands of mutually broadcastable shapes."""
+
+    def sample(s, domains):
+        shapes = s.broadcastable_shapes(n_args)
+        return [s.array(shape, d) for shape, d in zip(shapes, domains)], {}
+
+    return sample
+
+
+def sample_reduction(s, domains):
+    """Sampler for a reduction: one operand, an axis (None, int or tuple) and keepdims."""
+    shape = s.shape(min_dims=0, max_dims=3, min_side=1)
+    return [s.array(shape, domains[0])], {"axis": s.axes(len(shape)), "keepdims": s.boolean()}
+
+
+@dataclass(eq=False)
+class OpRecord:
+    """What the registry knows about one operation, shared by primitives and composites."""
+
+    name: str
+    _: KW_ONLY
+    domain: tuple = (REAL,)
+    sample: Callable | None = None
+    order: int = 2
+    tol: float | None = None
+    torch: Callable | None = None
+    numpy: tuple = ()
+    differentiable: bool = True
+    doc: str = ""
+    function: Callable | None = field(default=None, repr=False)
+
+    def public(self, fn: Callable) -> Callable:
+        """Decorator: mark ``fn`` as this operation's public function (the one users call)."""
+        self.function = fn
+        fn.op_record = self
+        return fn
+
+    def samples(self, s) -> tuple[list, dict]:
+        """Draw ``(arrays, params)`` for a test call, through the sampler interface ``s``."""
+        sampler = self.sample or sample_elementwise(len(self.domain))
+        return sampler(s, self.domain)
+
+
+@dataclass(eq=False)
+class Primitive(OpRecord):
+    """An operation with a numpy forward and a VJP per input (``None`` marks non-differentiable).
+
+    ``vjp[i](grad, *saved, **params)`` returns the gradient for input ``i``; ``saves`` names
+    what backward needs, in the order the VJPs receive it: input names from ``inputs``,
+    ``"out"`` for the result, or names of extras that ``forward`` returns after the result.
+    With ``broadcasts=True`` the engine sums each gradient back to its input's shape; any
+    other mismatch is an error.
+    """
+
+    forward: Callable = None
+    _: KW_ONLY
+    vjp: Any = None
+    inputs: tuple = ("x",)
+    saves: tuple = ()
+    extras: tuple = ()
+    broadcasts: bool = False
+    variadic: bool = False
+
+    def __post_init__(self) -> None:
+        if self.variadic:
+            self.vjp = _PerInput(self.vjp)
+        elif callable(self.vjp):
+            self.vjp = (self.vjp,)
+        if self.vjp is None:
+            self.differentiable = False
+        self.grad_fn_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward"
+        plan = []
+        for s in self.saves:
+            if s == "out":
+                plan.append(("out", 0))
+            elif s in self.extras:
+                plan.append(("extra", self.extras.index(s)))
+            elif self.variadic and s == "inputs":
+                plan.append(("all", 0))
+            else:
+                plan.append(("in", self.inputs.index(s)))
+        self.save_plan = tuple(plan)
+        if self.function is None:
+            self.function = self._default_function()
+
+    def _default_function(self) -> Callable:
+        from .node import apply
+
+        prim = self
+
+        def fn(*args, **params):
+            return apply(prim, *args, **params)
+
+        fn.__name__ = fn.__qualname__ = self.name
+        fn.__doc__ = self.doc
+        fn.op_record = self
+        return fn
+
+
+class _PerInput:
+    """The VJPs of a variadic primitive: one function told which input (``index``) it serves."""
+
+    def __init__(self, vjp: Callable) -> None:
+        self.vjp = vjp
+
+    def __getitem__(self, index: int) -> Callable:
+        return lambda g, *saved, **params: self.vjp(g, *saved, index=index, **params)
+
+
+@dataclass(eq=False)
+class Composite(OpRecord):
+    """An operation written with engine operations; its gradient comes from theirs."""
+
+
+_REGISTRY: dict[str, OpRecord] = {}
+
+
+def register(record: OpRecord) -> OpRecord:
+    """Add ``record`` to the registry; names must be unique."""
+    if record.name in _REGISTRY:
+        raise ValueError(f"operation {record.name!r} is registered twice")
+    _REGISTRY[record.name] = record
+    return record
+
+
+def lookup(name: str) -> OpRecord:
+    """The record registered under ``name``."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no operation named {name!r} is registered") from None
+
+
+def all_ops() -> list[OpRecord]:
+    """Every registered record, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def numpy_table() -> dict[Any, Callable]:
+    """Map each numpy function or ufunc with a registered counterpart to our public function."""
+    table = {}
+    for rec in _REGISTRY.values():
+        for np_fn in rec.numpy:
+            table[np_fn] = rec.function
+    return table
+
+
+def normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:
+    """Turn an int/tuple/None axis into a sorted tuple of non-negative axes (None means all)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {axis} repeats a dimension")
+    return tuple(sorted(out))
+
+
+def sequence_arg(args: Sequence) -> tuple:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))`` forms of a shape or axes argument."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)

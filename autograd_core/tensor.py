@@ -1,0 +1,308 @@
+"""``Tensor``: an ndarray plus what autograd needs (grad, grad_fn, version counter).
+
+The class holds storage, properties, repr and thin methods; every operation is a record in
+the registry (``autograd_core/ops``), reached through the module import at the bottom of
+this file. Tensors interoperate with numpy: ``np.asarray(t)`` gives ``t.data`` and numpy
+functions with a registered counterpart return tracked tensors.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .dtypes import as_array, check_requires_grad, get_default_dtype
+from .grad_mode import state
+
+_new = object.__new__
+
+
+def new_tensor(data: np.ndarray, grad_fn=None) -> "Tensor":
+    """Wrap an ndarray without copying or checks (the engine's fast constructor)."""
+    t = _new(Tensor)
+    t.data = data
+    t.requires_grad = grad_fn is not None
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._version = 0
+    t._hooks = None
+    t.name = None
+    return t
+
+
+def _method(name: str) -> Callable:
+    """A Tensor method forwarding to the public function ``name`` (``x.exp()`` is ``exp(x)``)."""
+
+    def method(self, *args, **kwargs):
+        return getattr(_ops, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"Method form of ``autograd_core.{name}``."
+    return method
+
+
+class Tensor:
+    """A numpy array that records the operations applied to it, for reverse-mode autodiff."""
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "name", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype=None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = as_array(data, dtype)
+        if requires_grad:
+            check_requires_grad(self.data.dtype)
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self.grad_fn = None
+        self._version = 0
+        self._hooks = None
+        self.name = None
+
+    # ----------------------------------------------------------------- properties
+    shape = property(lambda self: self.data.shape, doc="Tuple of dimensions.")
+    ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
+    dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
+    size = property(lambda self: self.data.size, doc="Number of elements (numpy meaning).")
+    is_leaf = property(lambda self: self.grad_fn is None, doc="True for tensors not produced by a recorded op.")
+    T = property(lambda self: _ops.transpose(self), doc="Reversed dimensions, like ``ndarray.T``.")
+    mT = property(lambda self: _ops.swapaxes(self, -1, -2), doc="Last two dimensions swapped.")
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """Number of dimensions (PyTorch spelling of ``ndim``)."""
+        return self.data.ndim
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad."""
+        _engine.backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this data but cut from the graph."""
+        return new_tensor(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place on a leaf; returns self."""
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad can only be changed on leaf tensors; use detach() first")
+        if requires_grad:
+            check_requires_grad(self.data.dtype)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            import weakref
+
+            self.grad_fn.retained = weakref.ref(self)
+
+    def register_hook(self, fn: Callable) -> Callable:
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        owner = self.grad_fn
+        if owner is None:
+            self._hooks = (self._hooks or []) + [fn]
+        else:
+            owner.hooks = (owner.hooks or []) + [fn]
+        return fn
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        """The data as nested Python lists."""
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _interop.array_function(func, args, kwargs)
+
+    def float(self) -> "Tensor":
+        """Differentiable cast to float32."""
+        return _ops.astype(self, np.float32)
+
+    def double(self) -> "Tensor":
+        """Differentiable cast to float64."""
+        return _ops.astype(self, np.float64)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="Tensor(")
+        extras = []
+        if self.data.dtype != get_default_dtype() and self.data.dtype not in (np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"Tensor({', '.join([body] + extras)})"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------------- in-place (no graph)
+    def _check_inplace(self) -> None:
+        if self.requires_grad and state.grad_enabled:
+            kind = "a leaf Variable" if self.grad_fn is None else "a tensor"
+            raise RuntimeError(
+                f"in-place operation on {kind} that requires grad; wrap the update in `with no_grad():`")
+
+    def _bump(self) -> "Tensor":
+        self._version += 1
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        self._check_inplace()
+        self.data[_ops.normalize_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._bump()
+
+    def add_(self, other, alpha: float = 1) -> "Tensor":
+        """In place: ``self += alpha * other``."""
+        self._check_inplace()
+        other = other.data if isinstance(other, Tensor) else other
+        np.add(self.data, other if alpha == 1 else np.multiply(other, alpha), out=self.data, casting="same_kind")
+        return self._bump()
+
+    def sub_(self, other, alpha: float = 1) -> "Tensor":
+        """In place: ``self -= alpha * other``."""
+        self._check_inplace()
+        other = other.data if isinstance(other, Tensor) else other
+        np.subtract(self.data, other if alpha == 1 else np.multiply(other, alpha), out=self.data,
+                    casting="same_kind")
+        return self._bump()
+
+    def mul_(self, other) -> "Tensor":
+        """In place: ``self *= other``."""
+        self._check_inplace()
+        np.multiply(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+                    casting="same_kind")
+        return self._bump()
+
+    def div_(self, other) -> "Tensor":
+        """In place: ``self /= other``."""
+        self._check_inplace()
+        np.divide(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+                  casting="same_kind")
+        return self._bump()
+
+    def zero_(self) -> "Tensor":
+        """In place: set every element to 0."""
+        return self.fill_(0)
+
+    def fill_(self, value) -> "Tensor":
+        """In place: set every element to ``value``."""
+        self._check_inplace()
+        self.data.fill(value)
+        return self._bump()
+
+    def copy_(self, src) -> "Tensor":
+        """In place: copy ``src`` (broadcast) into this tensor."""
+        self._check_inplace()
+        np.copyto(self.data, src.data if isinstance(src, Tensor) else src, casting="same_kind")
+        return self._bump()
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        """In place: clip to ``[min, max]``."""
+        self._check_inplace()
+        np.clip(self.data, min, max, out=self.data)
+        return self._bump()
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other): return _apply(_A.ADD, self, other)
+    def __radd__(self, other): return _apply(_A.ADD, other, self)
+    def __sub__(self, other): return _apply(_A.SUB, self, other)
+    def __rsub__(self, other): return _apply(_A.SUB, other, self)
+    def __mul__(self, other): return _apply(_A.MUL, self, other)
+    def __rmul__(self, other): return _apply(_A.MUL, other, self)
+    def __truediv__(self, other): return _apply(_A.DIV, self, other)
+    def __rtruediv__(self, other): return _apply(_A.DIV, other, self)
+    def __pow__(self, other): return _apply(_A.POW, self, other)
+    def __rpow__(self, other): return _apply(_A.POW, other, self)
+    def __neg__(self): return _apply(_A.NEG, self)
+    def __abs__(self): return _apply(_A.ABS, self)
+    def __matmul__(self, other): return _ops.matmul(self, other)
+    def __rmatmul__(self, other): return _ops.matmul(other, self)
+    def __getitem__(self, index): return _ops.getitem(self, index)
+    def __eq__(self, other): return _ops.eq(self, other)
+    def __ne__(self, other): return _ops.ne(self, other)
+    def __lt__(self, other): return _ops.lt(self, other)
+    def __le__(self, other): return _ops.le(self, other)
+    def __gt__(self, other): return _ops.gt(self, other)
+    def __ge__(self, other): return _ops.ge(self, other)
+    def __floordiv__(self, other): return _ops.floordiv(self, other)
+    def __rfloordiv__(self, other): return _ops.floordiv(other, self)
+    def __mod__(self, other): return _ops.mod(self, other)
+    def __rmod__(self, other): return _ops.mod(other, self)
+
+    def where(self, condition, other) -> "Tensor":
+        """PyTorch's method form: ``where(condition, self, other)``."""
+        return _ops.where(condition, self, other)
+
+    def size_of(self, dim: int) -> int:
+        """Length of dimension ``dim``."""
+        return self.data.shape[dim]
+
+    def view(self, *shape) -> "Tensor":
+        """Alias of ``reshape`` (PyTorch spelling)."""
+        return _ops.reshape(self, *shape)
+
+    # ----------------------------------------------------------------- operations as methods
+    for _name in (
+        "add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square",
+        "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
+        "maximum", "minimum", "clip", "clamp",
+        "sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "norm",
+        "reshape", "transpose", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze",
+        "expand_dims", "broadcast_to", "sum_to", "split", "pad", "repeat", "tile", "flip",
+        "matmul", "sliding_window", "astype", "clone",
+        "argmax", "argmin", "sign", "floor", "ceil", "round",
+        "eq", "ne", "lt", "le", "gt", "ge", "floordiv", "mod",
+    ):
+        locals()[_name] = _method(_name)
+    del _name
+
+
+from . import engine as _engine  # noqa: E402  (operations need Tensor defined first)
+from . import interop as _interop  # noqa: E402
+from . import ops as _ops  # noqa: E402
+from .node import apply as _apply  # noqa: E402
+from .ops import arithmetic as _A  # noqa: E402

@@ -1,0 +1,79 @@
+"""Every registered operation, first and second order, against float64 central differences.
+
+Generated from the registry: registering an operation is what gets it tested here. Shapes
+(broadcasting, size 0 and 1), values (from each argument's domain) and parameters come
+from the record's sampler through ``autograd_core.testing``.
+"""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd_core as ag
+from autograd_core.registry import all_ops
+from autograd_core.testing import Sampler, assert_gradients_close, assert_second_gradients_close
+
+from .registry_harness import outputs, prepare
+
+DIFFERENTIABLE = [r for r in all_ops() if r.differentiable]
+SECOND_ORDER = [r for r in DIFFERENTIABLE if r.order >= 2]
+NON_DIFFERENTIABLE = [r for r in all_ops() if not r.differentiable]
+
+
+def _ids(r):
+    return r.name
+
+
+@pytest.mark.parametrize("record", DIFFERENTIABLE, ids=_ids)
+@given(data=st.data())
+def test_first_order_gradients(record, data):
+    args, params = record.samples(Sampler(data.draw))
+    leaves, call = prepare(record, args, params)
+    assert_gradients_close(call, *leaves, rtol=record.tol or 1e-5)
+
+
+@pytest.mark.parametrize("record", SECOND_ORDER, ids=_ids)
+@given(data=st.data())
+def test_second_order_gradients(record, data):
+    args, params = record.samples(Sampler(data.draw))
+    leaves, call = prepare(record, args, params)
+    assert_second_gradients_close(call, *leaves, rtol=record.tol or 1e-5)
+
+
+@pytest.mark.parametrize("record", DIFFERENTIABLE, ids=_ids)
+@given(data=st.data())
+def test_backward_invariants(record, data):
+    """Inputs are not mutated, gradients have the inputs' shapes and dtype, are not aliased, and
+    the graph's saved values are released after backward."""
+    args, params = record.samples(Sampler(data.draw))
+    leaves, call = prepare(record, args, params, dtype=np.float32)
+    before = [x.data.copy() for x in leaves]
+    outs = [o for o in outputs(call(*leaves)) if o.requires_grad]
+    for o in outs:
+        expected = params.get("dtype", np.float32)  # only an explicit cast may change the dtype
+        assert o.dtype == expected, f"{record.name} turned float32 into {o.dtype}"
+    if not outs:
+        return
+    total = ag.stack([o.sum() for o in outs]).sum()
+    total.backward()
+    for x, b in zip(leaves, before):
+        np.testing.assert_array_equal(x.data, b)
+        if x.grad is not None:
+            assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
+            assert not np.shares_memory(x.grad.data, x.data)
+    grads = [x.grad.data for x in leaves if x.grad is not None]
+    for i in range(len(grads)):
+        for j in range(i + 1, len(grads)):
+            assert not np.shares_memory(grads[i], grads[j])
+    for o in outs:
+        assert o.grad_fn.freed and o.grad_fn.saved == ()
+
+
+@pytest.mark.parametrize("record", NON_DIFFERENTIABLE, ids=_ids)
+@given(data=st.data())
+def test_non_differentiable_ops_pass_no_gradient(record, data):
+    args, params = record.samples(Sampler(data.draw))
+    leaves, call = prepare(record, args, params)
+    out = call(*leaves)
+    assert not out.requires_grad and out.grad_fn is None
+    np.testing.assert_array_equal(out.data, record.forward(*(x.data for x in leaves), **params))
