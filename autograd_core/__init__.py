@@ -10,14 +10,16 @@ from .creation import (arange, default_generator, empty, eye, full, full_like, l
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .function import Function, FunctionCtx
-from .grad_mode import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, record_scopes,
+                        scope, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
 from .registry import Composite, Primitive, all_ops, lookup, register
 from .tensor import Tensor
 
 __all__ = [
     "Tensor", "tensor", "Function", "FunctionCtx", "grad",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
+    "no_grad", "enable_grad", "set_grad_enabled", "record_scopes", "scope", "is_grad_enabled",
+    "detect_anomaly", "is_anomaly_enabled",
     "get_default_dtype", "set_default_dtype", "manual_seed", "default_generator",
     "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "randn_like",

@@ -13,6 +13,9 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        self.annotate = False  # anomaly mode or scope recording: nodes then carry extra annotations
+        self.recording_scopes = False
+        self.scope: tuple = ()
 
 
 state = _State()
@@ -86,11 +89,50 @@ class detect_anomaly:
     def __enter__(self) -> None:
         self._prev = state.anomaly
         state.anomaly = self.mode
+        _refresh_annotate()
 
     def __exit__(self, *exc) -> None:
         state.anomaly = self._prev
+        _refresh_annotate()
 
 
 def is_anomaly_enabled() -> bool:
     """True inside ``detect_anomaly()``."""
     return state.anomaly
+
+
+def _refresh_annotate() -> None:
+    state.annotate = state.anomaly or state.recording_scopes
+
+
+class record_scopes:
+    """Inside, every recorded node remembers the ``scope`` names active when it was created.
+
+    ``nn`` pushes a module's name with ``scope(name)`` while it runs, so a drawing of the
+    graph can group each module's operations (``nn.utils.draw_model``). Off by default: the
+    bookkeeping costs nothing unless asked for.
+    """
+
+    def __enter__(self) -> None:
+        self._prev = state.recording_scopes
+        state.recording_scopes = True
+        _refresh_annotate()
+
+    def __exit__(self, *exc) -> None:
+        state.recording_scopes = self._prev
+        _refresh_annotate()
+
+
+class scope:
+    """Push ``name`` onto the current scope path while recording scopes (no-op otherwise)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self._prev = state.scope
+        if state.recording_scopes:
+            state.scope = state.scope + (self.name,)
+
+    def __exit__(self, *exc) -> None:
+        state.scope = self._prev

@@ -23,8 +23,8 @@ _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at back
 class Node:
     """One recorded operation: its primitive, input edges and what its VJPs need."""
 
-    __slots__ = ("prim", "parents", "saved", "params", "checks", "shape", "dtype", "out_data",
-                 "out_ref", "hooks", "retained", "stack", "freed", "__weakref__")
+    __slots__ = ("prim", "parents", "constants", "saved", "params", "checks", "shape", "dtype", "out_data",
+                 "out_ref", "hooks", "retained", "stack", "scope", "freed", "__weakref__")
 
     @property
     def name(self) -> str:
@@ -69,6 +69,26 @@ def _describe(args: tuple) -> str:
     return " and ".join(str(tuple(np.shape(a.data if isinstance(a, Tensor) else a))) for a in args)
 
 
+def _edges(args: tuple) -> tuple:
+    """Input edges (node, leaf or None) and the inputs without grad: ``(position, Tensor meta or number)``.
+
+    Constants are kept as metadata only (shape, dtype, name), never their data, so drawing a
+    graph can show them without the graph keeping their arrays alive.
+    """
+    parents = []
+    constants = []
+    for i, a in enumerate(args):
+        if a.__class__ is Tensor or isinstance(a, Tensor):
+            if a.requires_grad:
+                parents.append(a.grad_fn or a)
+                continue
+            constants.append((i, a.data.shape, a.data.dtype, a.name))
+        else:
+            constants.append((i, a))
+        parents.append(None)
+    return tuple(parents), constants
+
+
 def apply(prim, *args, **params) -> Tensor:
     """Run ``prim`` on ``args`` and record it in the graph when gradients are needed."""
     datas = []
@@ -97,11 +117,10 @@ def apply(prim, *args, **params) -> Tensor:
     node = Node()
     node.prim = prim
     node.params = params
-    node.parents = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None
-                         for a in args)
+    node.parents, node.constants = _edges(args)
     node.shape = out.shape
     node.dtype = out.dtype
-    node.hooks = node.retained = node.stack = node.out_data = node.out_ref = None
+    node.hooks = node.retained = node.stack = node.scope = node.out_data = node.out_ref = None
     node.freed = False
     result = new_tensor(out, node)
     if prim.save_plan:
@@ -128,8 +147,8 @@ def apply(prim, *args, **params) -> Tensor:
     else:
         node.saved = ()
         node.checks = ()
-    if state.anomaly:
-        node.stack = creation_site()
+    if state.annotate:
+        _annotate(node)
     return result
 
 
@@ -144,19 +163,26 @@ def creation_site() -> str:
     return "<unknown>"
 
 
+def _annotate(node: Node) -> None:
+    """Creation site under ``detect_anomaly`` and module scope under ``record_scopes``."""
+    if state.anomaly:
+        node.stack = creation_site()
+    if state.recording_scopes:
+        node.scope = state.scope
+
+
 def make_node(prim, inputs: tuple, out: np.ndarray, saved: tuple, checks: tuple) -> Tensor:
     """Record a node for an operation whose forward ran elsewhere (user ``Function``s)."""
     node = Node()
     node.prim = prim
     node.params = {}
-    node.parents = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None
-                         for a in inputs)
+    node.parents, node.constants = _edges(inputs)
     node.shape = out.shape
     node.dtype = out.dtype
-    node.hooks = node.retained = node.stack = node.out_data = node.out_ref = None
+    node.hooks = node.retained = node.stack = node.scope = node.out_data = node.out_ref = None
     node.freed = False
     node.saved = saved
     node.checks = checks
-    if state.anomaly:
-        node.stack = creation_site()
+    if state.annotate:
+        _annotate(node)
     return new_tensor(out, node)
