@@ -12,7 +12,7 @@ settings.register_profile("thorough", max_examples=200, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def torch():
     """The torch module, or skip when PyTorch is not installed."""
     return pytest.importorskip("torch")

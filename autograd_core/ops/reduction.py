@@ -105,7 +105,7 @@ NORM = register(Primitive(
 
 
 def _torch_prod(T, x, axis, keepdims):
-    axes = range(x.ndim) if axis is None else axis
+    axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
     for a in sorted(axes, reverse=True):
         x = T.prod(x, dim=a, keepdim=True)
     return x if keepdims else x.reshape([n for i, n in enumerate(x.shape) if i not in set(axes)])

@@ -127,7 +127,7 @@ BROADCAST_TO = register(Primitive(
     numpy=(np.broadcast_to,), vjp=lambda g, in_shape, shape: sum_to(g, in_shape)))
 SUM_TO = register(Primitive(
     "sum_to", _sum_to_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_sum_to,
-    torch=lambda T, x, shape: T.sum_to_size(x, shape) if shape else x.sum(),
+    torch=lambda T, x, shape: x.sum_to_size(shape) if shape else x.sum(),
     vjp=lambda g, in_shape, shape: broadcast_to(g, in_shape)))
 CONCATENATE = register(Primitive(
     "concatenate", _concatenate_forward, variadic=True, extras=("offsets",), saves=("offsets",),

@@ -1,0 +1,44 @@
+"""Version counters catch in-place changes to values saved for backward."""
+import numpy as np
+import pytest
+
+import autograd_core as ag
+
+
+def test_modifying_saved_input_raises_naming_the_operation():
+    w = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x = ag.tensor(np.array([3.0, 4.0]))
+    y = (w * x).sum()
+    with ag.no_grad():
+        x.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation.*MulBackward"):
+        y.backward()
+
+
+def test_optimizer_style_update_between_forward_and_backward_is_caught():
+    w = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    with ag.no_grad():
+        w.sub_(0.1)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_modifying_saved_output_raises():
+    x = ag.tensor(np.array([0.5]), requires_grad=True)
+    y = ag.exp(x)        # exp saves its output for backward
+    z = (y + 1.0).sum()  # add saves nothing
+    with ag.no_grad():
+        y.add_(1.0)
+    with pytest.raises(RuntimeError, match="ExpBackward"):
+        z.backward()
+
+
+def test_unrelated_in_place_change_is_fine():
+    w = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    other = ag.tensor(np.array([1.0]))
+    loss = (w * 3).sum()
+    with ag.no_grad():
+        other.add_(1)
+    loss.backward()
+    np.testing.assert_allclose(w.grad.data, 3.0)
