@@ -57,7 +57,7 @@ def _count_dependencies(roots: Sequence) -> dict:
 
 def _saved_values(node: Node) -> tuple:
     """The node's saved values, after checking none was modified in place since forward."""
-    if node.freed:
+    if node.saved is None:
         raise RuntimeError(_FREED_MESSAGE)
     for t, version in node.checks:
         if t._version != version:
@@ -66,12 +66,13 @@ def _saved_values(node: Node) -> tuple:
                 f"operation: a tensor of shape {t.shape} saved by {node.name} is at version {t._version}; "
                 f"expected version {version}")
     saved = node.saved
-    if node.out_data is not None:
-        out = node.out_ref()
+    if node.out is not None:
+        data, ref = node.out
+        out = ref()
         if out is not None and out._version != 0:
             raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
                                "but is needed for gradient computation")
-        saved = tuple(new_tensor(node.out_data, node) if s is _OUT else s for s in saved)
+        saved = tuple(new_tensor(data, node) if s is _OUT else s for s in saved)
     return saved
 
 
@@ -90,7 +91,7 @@ def _fit_gradient(node: Node, g, parent) -> Tensor:
         g = _ops.astype(g, dtype)
     if state.anomaly and not np.all(np.isfinite(g.data)):
         raise RuntimeError(f"Function '{node.name}' returned nan or inf values in its gradient; "
-                           f"the operation was created at {node.stack}")
+                           f"the operation was created at {node.stack or '<not recorded: created outside detect_anomaly>'}")
     return g
 
 
@@ -148,12 +149,14 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                 continue
             node = edge
             if g is not None:
-                if node.hooks:
-                    g = _run_hooks(node.hooks, g)
-                if node.retained is not None and capture is None:
-                    t = node.retained()
-                    if t is not None:
-                        _accumulate(t, g, create_graph)
+                extra = node.extra
+                if extra is not None:
+                    if extra.hooks:
+                        g = _run_hooks(extra.hooks, g)
+                    if extra.retained is not None and capture is None:
+                        t = extra.retained()
+                        if t is not None:
+                            _accumulate(t, g, create_graph)
                 if capture is not None and node in capture:
                     capture[node] = g
                 saved = _saved_values(node)
@@ -172,9 +175,8 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                 if left == 0:
                     ready.append(parent)
             if g is not None and not retain_graph:
-                node.saved = node.checks = ()
-                node.out_data = None
-                node.freed = True
+                node.saved = None
+                node.checks = node.out = None
     finally:
         state.grad_enabled = prev_mode
 

@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 
+from .dtypes import get_default_dtype
 from .grad_mode import state
 from .tensor import Tensor, new_tensor
 
@@ -21,10 +22,14 @@ _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at back
 
 
 class Node:
-    """One recorded operation: its primitive, input edges and what its VJPs need."""
+    """One recorded operation: its primitive, input edges and what its VJPs need.
 
-    __slots__ = ("prim", "parents", "constants", "saved", "params", "checks", "shape", "dtype", "out_data",
-                 "out_ref", "hooks", "retained", "stack", "scope", "freed", "__weakref__")
+    Rarely used annotations (hooks, ``retain_grad``, anomaly stack, module scope) live in one
+    ``extra`` record so the common path sets as few fields as possible.
+    """
+
+    __slots__ = ("prim", "parents", "constants", "saved", "checks", "params", "shape", "dtype", "out", "extra",
+                 "__weakref__")
 
     @property
     def name(self) -> str:
@@ -36,8 +41,36 @@ class Node:
         """The input edges: a ``Node``, a leaf ``Tensor``, or None for inputs without grad."""
         return self.parents
 
+    @property
+    def freed(self) -> bool:
+        """True once backward released the saved values (without ``retain_graph``)."""
+        return self.saved is None
+
+    @property
+    def out_data(self):
+        """The output array, if backward needs it (and it was not freed yet); else None."""
+        return self.out[0] if self.out is not None else None
+
+    def annotations(self) -> "NodeExtra":
+        """The node's ``NodeExtra`` record, created on first use."""
+        if self.extra is None:
+            self.extra = NodeExtra()
+        return self.extra
+
+    scope = property(lambda self: self.extra.scope if self.extra else None, doc="Module scope path, if recorded.")
+    stack = property(lambda self: self.extra.stack if self.extra else None, doc="Creation site under anomaly mode.")
+
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+class NodeExtra:
+    """Hooks, ``retain_grad`` target, creation site and module scope of one node."""
+
+    __slots__ = ("hooks", "retained", "stack", "scope")
+
+    def __init__(self) -> None:
+        self.hooks = self.retained = self.stack = self.scope = None
 
 
 def _coerce(args: tuple, datas: list) -> list:
@@ -49,20 +82,20 @@ def _coerce(args: tuple, datas: list) -> list:
             break
     out = []
     for a, d in zip(args, datas):
-        if isinstance(a, Tensor):
+        if isinstance(a, Tensor) or type(a) is float or type(a) is int:
             out.append(d)
-        elif isinstance(a, float) and ref is None:
-            from .dtypes import get_default_dtype
-
-            out.append(np.asarray(a, dtype=get_default_dtype()))
-        elif isinstance(a, (int, float, bool)):
-            out.append(a)  # numpy 2 treats Python scalars as weak: float32 stays float32
+        elif isinstance(a, (bool, np.bool_)):
+            out.append(a)
         else:
             arr = np.asarray(a)
             if ref is not None and arr.dtype.kind in "fiu" and arr.dtype != ref:
                 arr = arr.astype(ref)
             out.append(arr)
     return out
+
+
+def _has_float64(datas: list) -> bool:
+    return any(type(d) is np.ndarray and d.dtype == np.float64 for d in datas)
 
 
 def _describe(args: tuple) -> str:
@@ -93,16 +126,20 @@ def apply(prim, *args, **params) -> Tensor:
     """Run ``prim`` on ``args`` and record it in the graph when gradients are needed."""
     datas = []
     needs_grad = False
-    plain = True
+    scalars = False
+    other = False
     for a in args:
         if isinstance(a, Tensor):
             datas.append(a.data)
             if a.requires_grad:
                 needs_grad = True
         else:
-            plain = False
             datas.append(a)
-    if not plain:
+            if type(a) is float or type(a) is int:
+                scalars = True  # numpy 2 treats Python scalars as weak: float32 stays float32
+            else:
+                other = True
+    if other:
         datas = _coerce(args, datas)
     try:
         out = prim.forward(*datas, **params)
@@ -112,6 +149,8 @@ def apply(prim, *args, **params) -> Tensor:
         out, *extras = out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if scalars and out.dtype == np.float64 and not _has_float64(datas):
+        out = out.astype(get_default_dtype())  # integer tensor and a Python float: default dtype
     if not (needs_grad and state.grad_enabled and prim.differentiable):
         return new_tensor(out)
     node = Node()
@@ -120,8 +159,7 @@ def apply(prim, *args, **params) -> Tensor:
     node.parents, node.constants = _edges(args)
     node.shape = out.shape
     node.dtype = out.dtype
-    node.hooks = node.retained = node.stack = node.scope = node.out_data = node.out_ref = None
-    node.freed = False
+    node.out = node.extra = None
     result = new_tensor(out, node)
     if prim.save_plan:
         saved, checks = [], []
@@ -130,12 +168,13 @@ def apply(prim, *args, **params) -> Tensor:
                 t = args[i]
                 if isinstance(t, Tensor):
                     checks.append((t, t._version))
-                else:
-                    t = new_tensor(datas[i] if type(datas[i]) is np.ndarray else np.asarray(datas[i]))
+                elif type(datas[i]) is np.ndarray:
+                    t = new_tensor(datas[i])
+                else:  # a Python number stays one: weak in numpy, so backward does not upcast
+                    t = datas[i]
                 saved.append(t)
             elif kind == "out":
-                node.out_data = out
-                node.out_ref = weakref.ref(result)
+                node.out = (out, weakref.ref(result))
                 saved.append(_OUT)
             elif kind == "extra":
                 saved.append(extras[i])
@@ -165,10 +204,11 @@ def creation_site() -> str:
 
 def _annotate(node: Node) -> None:
     """Creation site under ``detect_anomaly`` and module scope under ``record_scopes``."""
+    extra = node.annotations()
     if state.anomaly:
-        node.stack = creation_site()
+        extra.stack = creation_site()
     if state.recording_scopes:
-        node.scope = state.scope
+        extra.scope = state.scope
 
 
 def make_node(prim, inputs: tuple, out: np.ndarray, saved: tuple, checks: tuple) -> Tensor:
@@ -179,8 +219,7 @@ def make_node(prim, inputs: tuple, out: np.ndarray, saved: tuple, checks: tuple)
     node.parents, node.constants = _edges(inputs)
     node.shape = out.shape
     node.dtype = out.dtype
-    node.hooks = node.retained = node.stack = node.scope = node.out_data = node.out_ref = None
-    node.freed = False
+    node.out = node.extra = None
     node.saved = saved
     node.checks = checks
     if state.annotate:

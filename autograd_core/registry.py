@@ -118,6 +118,8 @@ class Primitive(OpRecord):
         if self.vjp is None:
             self.differentiable = False
         self.grad_fn_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward"
+        if "out" in self.inputs:
+            raise ValueError(f"{self.name}: 'out' names the result in `saves`; rename that input")
         plan = []
         for s in self.saves:
             if s == "out":

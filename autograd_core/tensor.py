@@ -7,6 +7,7 @@ functions with a registered counterpart return tracked tensors.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -100,19 +101,17 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that does not require grad")
         if self.grad_fn is not None:
-            import weakref
-
-            self.grad_fn.retained = weakref.ref(self)
+            self.grad_fn.annotations().retained = weakref.ref(self)
 
     def register_hook(self, fn: Callable) -> Callable:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
-        owner = self.grad_fn
-        if owner is None:
+        if self.grad_fn is None:
             self._hooks = (self._hooks or []) + [fn]
         else:
-            owner.hooks = (owner.hooks or []) + [fn]
+            extra = self.grad_fn.annotations()
+            extra.hooks = (extra.hooks or []) + [fn]
         return fn
 
     # ----------------------------------------------------------------- conversion

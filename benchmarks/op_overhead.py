@@ -1,0 +1,131 @@
+"""Per-operation overhead of the engine on tiny tensors, against PyTorch eager and plain numpy.
+
+1. A chain of 1,000 small elementwise steps, ``x = tanh(x * 1.01 + 0.1)`` on a 16-element
+   float32 vector (3,000 operations): forward + backward time per operation.
+2. Backward through a 1,000,000-operation chain: build + backward time and peak memory.
+
+Ours, PyTorch eager (when installed) and hand-written numpy (forward and backward by hand, no
+graph: the floor for any numpy engine) are measured interleaved in one run; medians and
+ratios are printed. CPU time of this process is used, which is less disturbed by other load.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import tracemalloc
+
+import numpy as np
+
+import autograd_core as ag
+
+try:
+    import torch
+except ImportError:  # PyTorch is optional
+    torch = None
+
+STEPS = 1000
+OPS = 3 * STEPS
+X0 = np.linspace(-1, 1, 16, dtype=np.float32)
+
+
+def chain_ours(steps: int = STEPS) -> None:
+    x0 = ag.tensor(X0, requires_grad=True)
+    x = x0
+    for _ in range(steps):
+        x = ag.tanh(x * 1.01 + 0.1)
+    x.sum().backward()
+
+
+def chain_torch(steps: int = STEPS) -> None:
+    x0 = torch.tensor(X0, requires_grad=True)
+    x = x0
+    for _ in range(steps):
+        x = torch.tanh(x * 1.01 + 0.1)
+    x.sum().backward()
+
+
+def chain_numpy(steps: int = STEPS) -> None:
+    x = X0
+    outs = []
+    for _ in range(steps):
+        x = np.tanh(x * np.float32(1.01) + np.float32(0.1))
+        outs.append(x)
+    g = np.ones_like(x)
+    for out in reversed(outs):
+        g = g * (1 - out * out) * np.float32(1.01)
+
+
+def _median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return float(np.median(times))
+
+
+def long_chain(n: int) -> tuple[float, float, float]:
+    """(build seconds, backward seconds, peak MiB) for an n-operation chain in our engine."""
+    tracemalloc.start()
+    x0 = ag.tensor(np.array([0.5], dtype=np.float32), requires_grad=True)
+    t0 = time.process_time()
+    x = x0
+    for _ in range(n):
+        x = x * 1.0000001
+    t1 = time.process_time()
+    x.sum().backward()
+    t2 = time.process_time()
+    peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
+    tracemalloc.stop()
+    return t1 - t0, t2 - t1, peak
+
+
+def long_chain_torch(n: int) -> tuple[float, float]:
+    x0 = torch.tensor([0.5], requires_grad=True)
+    t0 = time.process_time()
+    x = x0
+    for _ in range(n):
+        x = x * 1.0000001
+    t1 = time.process_time()
+    x.sum().backward()
+    return t1 - t0, time.process_time() - t1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--long", type=int, default=1_000_000, help="length of the long chain (0 to skip)")
+    args = parser.parse_args()
+    if torch is not None:
+        torch.set_num_threads(1)
+    runners = {"ours": chain_ours, "numpy": chain_numpy}
+    if torch is not None:
+        runners["torch"] = chain_torch
+    for fn in runners.values():  # warm up
+        fn(50)
+    samples = {name: [] for name in runners}
+    for _ in range(args.repeats):  # interleaved, so slow phases of a shared machine hit all alike
+        for name, fn in runners.items():
+            samples[name].append(_median_time(fn, 1))
+    med = {name: float(np.median(v)) / OPS * 1e6 for name, v in samples.items()}
+    print(f"chain of {STEPS} x tanh(x * 1.01 + 0.1) on 16 float32 ({OPS} ops), forward + backward, "
+          f"median of {args.repeats}:")
+    for name, us in med.items():
+        print(f"  {name:6s} {us:7.2f} us/op   ({us / med['ours']:.2f}x ours)")
+    print(f"  ratio ours / numpy-by-hand: {med['ours'] / med['numpy']:.2f}")
+    if "torch" in med:
+        print(f"  ratio ours / torch eager:   {med['ours'] / med['torch']:.2f}")
+    if args.long:
+        build, back, peak = long_chain(args.long)
+        print(f"{args.long:,}-op chain (x = x * 1.0000001), ours: build {build:.2f} s, backward {back:.2f} s, "
+              f"total {build + back:.2f} s, peak traced memory {peak:.0f} MiB")
+        if torch is not None:
+            tb, tk = long_chain_torch(args.long)
+            print(f"{args.long:,}-op chain, torch eager: build {tb:.2f} s, backward {tk:.2f} s, "
+                  f"total {tb + tk:.2f} s; ratio ours / torch {(build + back) / (tb + tk):.2f}")
+
+
+if __name__ == "__main__":
+    main()
