@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from .grad_mode import state
-from .node import _OUT, Node
+from .node import Node, _modified_error, restore
 from .tensor import Tensor, new_tensor
 
 _FREED_MESSAGE = (
@@ -56,24 +56,29 @@ def _count_dependencies(roots: Sequence) -> dict:
 
 
 def _saved_values(node: Node) -> tuple:
-    """The node's saved values, after checking none was modified in place since forward."""
-    if node.saved is None:
-        raise RuntimeError(_FREED_MESSAGE)
-    for t, version in node.checks:
-        if t._version != version:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an in-place "
-                f"operation: a tensor of shape {t.shape} saved by {node.name} is at version {t._version}; "
-                f"expected version {version}")
+    """The node's saved values as the VJPs expect them, after checking none was modified in place."""
     saved = node.saved
-    if node.out is not None:
-        data, ref = node.out
-        out = ref()
-        if out is not None and out._version != 0:
-            raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
-                               "but is needed for gradient computation")
-        saved = tuple(new_tensor(data, node) if s is _OUT else s for s in saved)
-    return saved
+    if saved is None:
+        raise RuntimeError(_FREED_MESSAGE)
+    plan = node.prim.save_plan
+    if plan is None:  # a user Function: values as saved, tensors stamped with their versions
+        for value, version in zip(saved, node.versions):
+            if version is not None and value._version != version:
+                raise _modified_error(node, value.shape, value._version, version)
+        return saved
+    restored = []
+    for (kind, i), value, version in zip(plan, saved, node.versions):
+        if kind == "in":
+            value = restore(value, node.parents[i], version, node)
+        elif kind == "out":
+            if node.version != 0:
+                raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
+                                   "but is needed for gradient computation")
+            value = new_tensor(node.out, node)
+        elif kind == "all":
+            value = tuple(restore(v, p, ver, node) for v, p, ver in zip(value, node.parents, version))
+        restored.append(value)
+    return restored
 
 
 def _fit_gradient(node: Node, g, parent) -> Tensor:
@@ -90,8 +95,9 @@ def _fit_gradient(node: Node, g, parent) -> Tensor:
     if g.data.dtype != dtype:
         g = _ops.astype(g, dtype)
     if state.anomaly and not np.all(np.isfinite(g.data)):
+        site = node.stack or "<not recorded: created outside detect_anomaly>"
         raise RuntimeError(f"Function '{node.name}' returned nan or inf values in its gradient; "
-                           f"the operation was created at {node.stack or '<not recorded: created outside detect_anomaly>'}")
+                           f"the operation was created at {site}")
     return g
 
 
@@ -175,8 +181,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                 if left == 0:
                     ready.append(parent)
             if g is not None and not retain_graph:
-                node.saved = None
-                node.checks = node.out = None
+                node.saved = node.versions = node.out = None
     finally:
         state.grad_enabled = prev_mode
 

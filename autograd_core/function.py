@@ -42,6 +42,7 @@ class _FunctionRecord:
 
     broadcasts = False
     differentiable = True
+    save_plan = None  # saved values are used as they are
 
     def __init__(self, cls) -> None:
         self.cls = cls
@@ -100,21 +101,18 @@ class Function:
         if not (state.grad_enabled and any(ctx.needs_input_grad)):
             return new_tensor(out)
         by_id = {id(t.data): t for t in tensors}
-        saved, checks = [], []
-        result_slot = []
+        result = make_node(record, tensors, out)
+        saved, versions = [ctx], [None]
         for value in ctx._saved:
             data = value.data if isinstance(value, Tensor) else value
             if id(data) in by_id:
                 t = by_id[id(data)]
-                checks.append((t, t._version))
-                saved.append(t)
             elif data is out:
-                result_slot.append(len(saved))
-                saved.append(None)
+                t = result  # the output itself, so a backward using it stays differentiable
             else:
-                saved.append(new_tensor(np.asarray(data)))
-        result = make_node(record, tensors, out, (ctx,), tuple(checks))
-        for i in result_slot:
-            saved[i] = result  # the output itself, so a backward using it stays differentiable
-        result.grad_fn.saved = (ctx, *saved)
+                t = new_tensor(np.asarray(data))
+            saved.append(t)
+            versions.append(t._version)
+        result.grad_fn.saved = tuple(saved)
+        result.grad_fn.versions = tuple(versions)
         return result

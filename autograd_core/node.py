@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import traceback
-import weakref
 
 import numpy as np
 
@@ -24,12 +23,16 @@ _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at back
 class Node:
     """One recorded operation: its primitive, input edges and what its VJPs need.
 
+    ``version`` counts in-place changes of the node's output tensor. Saved values are kept as
+    plain arrays and numbers wherever possible (a non-leaf input is its array, rebuilt into a
+    tensor of its producer node at backward time), so a long graph holds few objects that
+    Python's cyclic garbage collector must traverse: that keeps building it linear in time.
     Rarely used annotations (hooks, ``retain_grad``, anomaly stack, module scope) live in one
     ``extra`` record so the common path sets as few fields as possible.
     """
 
-    __slots__ = ("prim", "parents", "constants", "saved", "checks", "params", "shape", "dtype", "out", "extra",
-                 "__weakref__")
+    __slots__ = ("prim", "parents", "constants", "saved", "versions", "params", "shape", "dtype", "out", "version",
+                 "extra", "__weakref__")
 
     @property
     def name(self) -> str:
@@ -49,7 +52,7 @@ class Node:
     @property
     def out_data(self):
         """The output array, if backward needs it (and it was not freed yet); else None."""
-        return self.out[0] if self.out is not None else None
+        return self.out
 
     def annotations(self) -> "NodeExtra":
         """The node's ``NodeExtra`` record, created on first use."""
@@ -109,17 +112,46 @@ def _edges(args: tuple) -> tuple:
     graph can show them without the graph keeping their arrays alive.
     """
     parents = []
-    constants = []
+    constants = ()
     for i, a in enumerate(args):
         if a.__class__ is Tensor or isinstance(a, Tensor):
             if a.requires_grad:
                 parents.append(a.grad_fn or a)
                 continue
-            constants.append((i, a.data.shape, a.data.dtype, a.name))
+            constants += ((i, a.data.shape, a.data.dtype, a.name),)
         else:
-            constants.append((i, a))
+            constants += ((i, a),)
         parents.append(None)
     return tuple(parents), constants
+
+
+def keep(a, data) -> tuple:
+    """What to save for input ``a`` and its version stamp: a non-leaf tensor as its bare array
+    (stamped with its producer's version), a leaf or constant tensor as itself, a number as is."""
+    if isinstance(a, Tensor):
+        if a.grad_fn is not None:
+            return a.data, a.grad_fn.version
+        return a, a._version
+    return data, None
+
+
+def restore(value, parent, version, node: Node):
+    """Rebuild a saved input for the VJP, raising if it was modified in place since forward."""
+    if type(parent) is Node and type(value) is np.ndarray:
+        if parent.version != version:
+            raise _modified_error(node, value.shape, parent.version, version)
+        return new_tensor(value, parent)
+    if isinstance(value, Tensor):
+        if value._version != version:
+            raise _modified_error(node, value.shape, value._version, version)
+        return value
+    return new_tensor(value) if type(value) is np.ndarray else value
+
+
+def _modified_error(node: Node, shape: tuple, now: int, then: int) -> RuntimeError:
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an in-place operation: "
+        f"a tensor of shape {shape} saved by {node.name} is at version {now}; expected version {then}")
 
 
 def apply(prim, *args, **params) -> Tensor:
@@ -160,32 +192,27 @@ def apply(prim, *args, **params) -> Tensor:
     node.shape = out.shape
     node.dtype = out.dtype
     node.out = node.extra = None
-    result = new_tensor(out, node)
+    node.version = 0
     if prim.save_plan:
-        saved, checks = [], []
+        saved, versions = [], []
         for kind, i in prim.save_plan:
             if kind == "in":
-                t = args[i]
-                if isinstance(t, Tensor):
-                    checks.append((t, t._version))
-                elif type(datas[i]) is np.ndarray:
-                    t = new_tensor(datas[i])
-                else:  # a Python number stays one: weak in numpy, so backward does not upcast
-                    t = datas[i]
-                saved.append(t)
+                value, version = keep(args[i], datas[i])
             elif kind == "out":
-                node.out = (out, weakref.ref(result))
-                saved.append(_OUT)
+                node.out = out
+                value, version = _OUT, None
             elif kind == "extra":
-                saved.append(extras[i])
+                value, version = extras[i], None
             else:  # every input of a variadic primitive
-                saved.append(tuple(a if isinstance(a, Tensor) else new_tensor(np.asarray(d))
-                                   for a, d in zip(args, datas)))
+                kept = [keep(a, d) for a, d in zip(args, datas)]
+                value, version = tuple(k[0] for k in kept), tuple(k[1] for k in kept)
+            saved.append(value)
+            versions.append(version)
         node.saved = tuple(saved)
-        node.checks = tuple(checks)
+        node.versions = tuple(versions)
     else:
-        node.saved = ()
-        node.checks = ()
+        node.saved = node.versions = ()
+    result = new_tensor(out, node)
     if state.annotate:
         _annotate(node)
     return result
@@ -211,8 +238,12 @@ def _annotate(node: Node) -> None:
         extra.scope = state.scope
 
 
-def make_node(prim, inputs: tuple, out: np.ndarray, saved: tuple, checks: tuple) -> Tensor:
-    """Record a node for an operation whose forward ran elsewhere (user ``Function``s)."""
+def make_node(prim, inputs: tuple, out: np.ndarray) -> Tensor:
+    """Record a node for an operation whose forward ran elsewhere (user ``Function``s).
+
+    The caller fills ``saved`` and ``versions`` (``prim.save_plan`` is None: saved values are
+    used as they are, with ``versions`` stamping the tensors among them).
+    """
     node = Node()
     node.prim = prim
     node.params = {}
@@ -220,8 +251,8 @@ def make_node(prim, inputs: tuple, out: np.ndarray, saved: tuple, checks: tuple)
     node.shape = out.shape
     node.dtype = out.dtype
     node.out = node.extra = None
-    node.saved = saved
-    node.checks = checks
+    node.version = 0
+    node.saved = node.versions = ()
     if state.annotate:
         _annotate(node)
     return new_tensor(out, node)
