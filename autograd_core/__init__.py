@@ -4,17 +4,20 @@
 product written in engine operations, so gradients of any order come from one engine.
 The public API mirrors ``torch`` / ``torch.autograd``.
 """
+from .tensor import Tensor  # noqa: I001  (first: it completes the engine's module cycle in a fixed order)
 from . import ops
 from .creation import (arange, default_generator, empty, eye, full, full_like, linspace, manual_seed, ones,
                        ones_like, rand, randint, randn, randn_like, tensor, zeros, zeros_like)
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import grad
 from .function import Function, FunctionCtx
+from .gradcheck import GradcheckReport, check_gradients, gradcheck, gradgradcheck
 from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, record_scopes,
                         scope, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
 from .registry import Composite, Primitive, all_ops, lookup, register
-from .tensor import Tensor
+
+from . import functional  # noqa: E402,I001  (a tool on top of the engine: imported after it)
 
 __all__ = [
     "Tensor", "tensor", "Function", "FunctionCtx", "grad",
@@ -24,4 +27,5 @@ __all__ = [
     "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "randn_like",
     "Primitive", "Composite", "register", "lookup", "all_ops",
+    "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
 ] + ops.__all__

@@ -4,7 +4,10 @@
 ``|analytic - numeric| <= atol + rtol * |numeric|``. ``check_gradients`` returns a readable
 report with, per input, the relative error ``‖g_num − g_ana‖ / (‖g_num‖ + ‖g_ana‖)`` of the
 gradient of ``<v, f(x)>`` and its worst element. Derivatives are two-sided differences
-``(f(x + ε) − f(x − ε)) / 2ε``; inputs are promoted to float64 first.
+``(f(x + ε) − f(x − ε)) / 2ε``; inputs are promoted to float64 first. A backward that
+returns a wrongly shaped gradient (the engine raises) counts as a failed check too.
+The report does not count differences within the differences' own round-off
+(``machine ε · Σ|v ⊙ f| / ε``): gradients of ~1e-38 are not errors of relative size 1.
 """
 from __future__ import annotations
 
@@ -23,14 +26,29 @@ def _as_tuple(x) -> tuple:
 
 
 def _promote(inputs) -> tuple:
-    """Float64 copies of the inputs; tensors keep their ``requires_grad``."""
+    """Float64 copies of the inputs; tensors keep their ``requires_grad`` and ``name``."""
     out = []
     for x in _as_tuple(inputs):
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            out.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad))
+            copy = Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
+            copy.name = x.name
+            out.append(copy)
         else:
             out.append(x)
     return tuple(out)
+
+
+def _label(pos: int, x: Tensor) -> str:
+    """How messages name an input: its position, and its ``name`` when it has one."""
+    return f"input {pos} ({x.name})" if x.name else f"input {pos}"
+
+
+def _backward(*args, **kwargs) -> tuple:
+    """``grad``, with the engine's wrong-gradient-shape error reported as a failed check."""
+    try:
+        return _grad(*args, **kwargs)
+    except ValueError as e:
+        raise GradcheckError(f"backward failed: {e}") from e
 
 
 def _checked(inputs: tuple) -> list[tuple[int, Tensor]]:
@@ -78,7 +96,8 @@ def _analytic_jacobians(func: Callable, inputs: tuple, wrt: list) -> list[np.nda
                 continue
             v = np.zeros(o.size)
             v[j] = 1.0
-            grads = _grad(o, wrt, Tensor(v.reshape(o.shape).astype(o.dtype)), retain_graph=True, allow_unused=True)
+            grads = _backward(o, wrt, Tensor(v.reshape(o.shape).astype(o.dtype)), retain_graph=True,
+                               allow_unused=True)
             for jac, g in zip(jacs, grads):
                 if g is not None:
                     jac[row] = g.data.reshape(-1)
@@ -98,12 +117,23 @@ class GradcheckError(RuntimeError):
 
 def gradcheck(func: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True) -> bool:
-    """True when the engine's Jacobian of ``func`` matches central differences at ``inputs``."""
-    inputs = _promote(inputs)
+    """True when the engine's Jacobian of ``func`` matches central differences at ``inputs``.
+
+    Otherwise raises ``GradcheckError`` (or returns False) naming the input, the worst element
+    of it and of the output, and both derivative values.
+    """
+    return _check_jacobians(func, _promote(inputs), eps, atol, rtol, raise_exception, "gradcheck")
+
+
+def _check_jacobians(func: Callable, inputs: tuple, eps: float, atol: float, rtol: float, raise_exception: bool,
+                     what: str) -> bool:
     checked = _checked(inputs)
     if not checked:
-        raise ValueError("gradcheck: no input requires grad")
-    analytic = _analytic_jacobians(func, inputs, [x for _, x in checked])
+        raise ValueError(f"{what}: no input requires grad")
+    try:
+        analytic = _analytic_jacobians(func, inputs, [x for _, x in checked])
+    except GradcheckError as e:
+        return _fail(f"{what}: {e}", raise_exception)
     for (pos, x), ana in zip(checked, analytic):
         num = _numeric_jacobian(func, inputs, x, eps)
         bad = np.abs(ana - num) > atol + rtol * np.abs(num)
@@ -111,7 +141,7 @@ def gradcheck(func: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rto
             out_i, in_i = np.unravel_index(np.argmax(np.abs(ana - num) - rtol * np.abs(num)), num.shape)
             index = np.unravel_index(in_i, x.shape) if x.shape else ()
             return _fail(
-                f"gradcheck: Jacobian mismatch for input {pos} (shape {x.shape}) at element "
+                f"{what}: Jacobian mismatch for {_label(pos, x)} (shape {x.shape}) at element "
                 f"{tuple(int(i) for i in index)}, output element {int(out_i)}: numeric {num[out_i, in_i]:.6g}, "
                 f"analytic {ana[out_i, in_i]:.6g}", raise_exception)
     return True
@@ -128,7 +158,7 @@ def _gradient_function(func: Callable, inputs: tuple, seed: int = 0) -> Callable
         total = sum(((o * v).sum() for o, v in zip(outs, vs) if o.requires_grad), Tensor(np.float64(0.0)))
         if not total.requires_grad:
             return tuple(Tensor(np.zeros(x.shape)) for x in wrt)
-        grads = _grad(total, wrt, create_graph=True, allow_unused=True)
+        grads = _backward(total, wrt, create_graph=True, allow_unused=True)
         return tuple(g if g is not None else Tensor(np.zeros(x.shape)) for g, x in zip(grads, wrt))
 
     return gradient
@@ -138,7 +168,8 @@ def gradgradcheck(func: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5,
                   raise_exception: bool = True) -> bool:
     """``gradcheck`` of the gradient itself: checks second derivatives (double backward)."""
     inputs = _promote(inputs)
-    return gradcheck(_gradient_function(func, inputs), inputs, eps, atol, rtol, raise_exception)
+    return _check_jacobians(_gradient_function(func, inputs), inputs, eps, atol, rtol, raise_exception,
+                            "gradgradcheck")
 
 
 # ------------------------------------------------------------------------------------- report
@@ -171,13 +202,18 @@ class InputCheck:
 
 @dataclass
 class GradcheckReport:
-    """Per-input results of ``check_gradients``; ``ok`` unless some input's verdict is a bug."""
+    """Per-input results of ``check_gradients``; ``ok`` unless some input's verdict is a bug.
+
+    ``error`` holds the engine's message when backward itself failed (e.g. a wrongly shaped
+    gradient); every input is then a bug with an unknown analytic value.
+    """
 
     inputs: list
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return all(c.verdict != "bug" for c in self.inputs)
+        return self.error is None and all(c.verdict != "bug" for c in self.inputs)
 
     @property
     def max_rel_error(self) -> float:
@@ -191,6 +227,8 @@ class GradcheckReport:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        if self.error:
+            lines.append(self.error)
         return "\n".join(lines)
 
     def __bool__(self) -> bool:
@@ -233,18 +271,28 @@ def compare_gradients(func: Callable, inputs, eps: float = 1e-7, names: Sequence
     rng = np.random.default_rng(seed)
     v = [np.ones(o.shape) if o.size == 1 else rng.standard_normal(o.shape) for o in outs]
     total = sum(((o * Tensor(vi)).sum() for o, vi in zip(outs, v) if o.requires_grad), Tensor(np.float64(0.0)))
-    analytic = (_grad(total, wrt, allow_unused=True) if total.requires_grad else [None] * len(wrt))
-    analytic = [np.zeros(x.shape) if g is None else g.data for g, x in zip(analytic, wrt)]
+    error = None
+    try:
+        analytic = (_backward(total, wrt, allow_unused=True) if total.requires_grad else [None] * len(wrt))
+        analytic = [np.zeros(x.shape) if g is None else g.data for g, x in zip(analytic, wrt)]
+    except GradcheckError as e:
+        error = str(e)
+        analytic = [np.full(x.shape, np.nan) for x in wrt]
     numeric = numeric_gradients(func, inputs, wrt, v, eps)
+    scale = sum(float(np.sum(np.abs(o.data.astype(np.float64) * vi))) for o, vi in zip(outs, v))
+    noise = np.finfo(np.float64).eps * scale / eps  # round-off of (f(x+ε) - f(x-ε)) / 2ε
     checks = []
     for k, ((pos, x), ana, num) in enumerate(zip(checked, analytic, numeric)):
+        name = names[k] if names else _label(pos, x)
+        if error:
+            checks.append(InputCheck(name, x.shape, np.inf, (), np.nan, np.nan))
+            continue
         denom = np.linalg.norm(num) + np.linalg.norm(ana)
-        rel = float(np.linalg.norm(num - ana) / denom) if denom > 0 else 0.0
+        rel = float(max(np.linalg.norm(num - ana) - noise, 0.0) / denom) if denom > 0 else 0.0
         worst = np.unravel_index(int(np.argmax(np.abs(num - ana))), x.shape) if x.size else ()
-        checks.append(InputCheck(names[k] if names else f"input {pos}", x.shape, rel,
-                                 tuple(int(i) for i in worst), float(num[worst]) if x.size else 0.0,
-                                 float(ana[worst]) if x.size else 0.0))
-    return GradcheckReport(checks)
+        checks.append(InputCheck(name, x.shape, rel, tuple(int(i) for i in worst),
+                                 float(num[worst]) if x.size else 0.0, float(ana[worst]) if x.size else 0.0))
+    return GradcheckReport(checks, error)
 
 
 def check_gradients(func: Callable, inputs, eps: float = 1e-7) -> GradcheckReport:
