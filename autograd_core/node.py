@@ -18,6 +18,7 @@ from .grad_mode import state
 from .tensor import Tensor, new_tensor
 
 _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at backward time
+_NO_PARAMS: dict = {}  # shared by every node without static parameters (never mutated)
 
 
 class Node:
@@ -187,7 +188,7 @@ def apply(prim, *args, **params) -> Tensor:
         return new_tensor(out)
     node = Node()
     node.prim = prim
-    node.params = params
+    node.params = params or _NO_PARAMS
     node.parents, node.constants = _edges(args)
     node.shape = out.shape
     node.dtype = out.dtype
@@ -246,7 +247,7 @@ def make_node(prim, inputs: tuple, out: np.ndarray) -> Tensor:
     """
     node = Node()
     node.prim = prim
-    node.params = {}
+    node.params = _NO_PARAMS
     node.parents, node.constants = _edges(inputs)
     node.shape = out.shape
     node.dtype = out.dtype
