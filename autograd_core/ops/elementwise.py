@@ -57,14 +57,14 @@ TANH = _unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), sav
 SIGMOID = _unary("sigmoid", _sigmoid_forward, lambda g, out: _apply(SIGMOID_BACKWARD, g, out), saves=("out",),
                  numpy=())
 RELU = _unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data > 0, out),
-              saves=("out",), domain=AWAY_FROM_ZERO, numpy=(), order=1)
+              saves=("out",), domain=AWAY_FROM_ZERO, numpy=())
 MAXIMUM = register(Primitive(
     "maximum", np.maximum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),
-    numpy=(np.maximum,), order=1,
+    numpy=(np.maximum,),
     vjp=(lambda g, a, b: g * _tie_weight(a, b), lambda g, a, b: g * _tie_weight(b, a))))
 MINIMUM = register(Primitive(
     "minimum", np.minimum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),
-    numpy=(np.minimum,), order=1,
+    numpy=(np.minimum,),
     vjp=(lambda g, a, b: g * _tie_weight(b, a), lambda g, a, b: g * _tie_weight(a, b))))
 WHERE = register(Primitive(
     "where", np.where, inputs=("condition", "a", "b"), saves=("condition",), broadcasts=True,
@@ -88,7 +88,7 @@ def _clip_forward(x, min=None, max=None):
 
 
 CLIP = register(Primitive(
-    "clip", _clip_forward, saves=("x",), sample=_sample_clip, order=1, numpy=(np.clip,),
+    "clip", _clip_forward, saves=("x",), sample=_sample_clip, numpy=(np.clip,),
     torch=lambda T, x, min=None, max=None: T.clamp(x, min, max),
     vjp=lambda g, x, min=None, max=None: g * _mask(
         ((x.data >= min) if min is not None else True) & ((x.data <= max) if max is not None else True), x)))

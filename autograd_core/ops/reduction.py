@@ -84,10 +84,10 @@ SUM = register(Primitive(
     numpy=(np.sum,), torch=_torch_reduce("sum"),
     vjp=lambda g, shape, axis=None, keepdims=False: expand_reduced(g, shape, axis, keepdims)))
 MAX = register(Primitive(
-    "max", np.max, saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.max, np.amax), order=1,
+    "max", np.max, saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.max, np.amax),
     torch=_torch_reduce("amax"), vjp=_extreme_vjp))
 MIN = register(Primitive(
-    "min", np.min, saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.min, np.amin), order=1,
+    "min", np.min, saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.min, np.amin),
     torch=_torch_reduce("amin"), vjp=_extreme_vjp))
 PROD = register(Primitive(
     "prod", np.prod, saves=("x", "out"), sample=sample_reduction, domain=(NONZERO,), numpy=(np.prod,),
