@@ -45,12 +45,12 @@ COS = _unary("cos", np.cos, lambda g, x: -g * _ops.sin(x))
 # three engine calls in every backward pass (speed); their own VJPs keep higher orders exact.
 TANH_BACKWARD = register(Primitive(
     "tanh_backward", lambda g, y: g * (1 - y * y), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
-    domain=(REAL, UNIT), torch=None,
+    domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.tanh_backward(g, y),
     vjp=(lambda h, g, y: h * (1 - y * y),      # d/dg [g (1 - y²)] = 1 - y²
          lambda h, g, y: h * g * y * -2.0)))   # d/dy [g (1 - y²)] = -2 g y
 SIGMOID_BACKWARD = register(Primitive(
     "sigmoid_backward", lambda g, y: g * y * (1 - y), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
-    domain=(REAL, UNIT), torch=None,
+    domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.sigmoid_backward(g, y),
     vjp=(lambda h, g, y: h * y * (1 - y),        # d/dg [g y (1 - y)] = y (1 - y)
          lambda h, g, y: h * g * (1 - y * 2.0))))  # d/dy [g y (1 - y)] = g (1 - 2y)
 TANH = _unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",))

@@ -136,7 +136,9 @@ CONCATENATE = register(Primitive(
 PAD = register(Primitive(
     "pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value) if x.ndim else x.copy(),
     sample=_sample_pad,
-    numpy=(np.pad,), torch=None, vjp=_pad_vjp))
+    numpy=(np.pad,), vjp=_pad_vjp,
+    torch=lambda T, x, pad_width, value: T.nn.functional.pad(x, [w for pair in pad_width[::-1] for w in pair],
+                                                             value=value)))
 FLIP = register(Primitive(
     "flip", lambda x, axis: np.flip(x, axis), sample=_sample_axis, numpy=(np.flip,),
     torch=lambda T, x, axis: T.flip(x, (axis,)),
@@ -239,7 +241,8 @@ EXPAND_DIMS = register(Composite("expand_dims", sample=_sample_axis, numpy=(np.e
 FLATTEN = register(Composite("flatten", torch=lambda T, x: T.flatten(x)))
 STACK = register(Composite("stack", sample=_sample_stack, numpy=(np.stack,),
                            torch=lambda T, xs, axis: T.stack(xs, dim=axis)))
-SPLIT = register(Composite("split", sample=_sample_split, numpy=(np.split,), torch=None))
+SPLIT = register(Composite("split", sample=_sample_split, numpy=(np.split,),
+                           torch=lambda T, x, indices_or_sections, axis: T.tensor_split(x, indices_or_sections, axis)))
 REPEAT = register(Composite("repeat", sample=_sample_axis, numpy=(np.repeat,),
                             torch=lambda T, x, axis: T.repeat_interleave(x, 2, dim=axis)))
 TILE = register(Composite("tile", sample=_sample_tile, numpy=(np.tile,), torch=lambda T, x, reps: T.tile(x, reps)))
