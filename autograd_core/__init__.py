@@ -18,6 +18,7 @@ from .ops import *  # noqa: F401,F403  (every registered operation as a function
 from .registry import Composite, Primitive, all_ops, lookup, register
 
 from . import functional  # noqa: E402,I001  (a tool on top of the engine: imported after it)
+from .viz import draw_graph  # noqa: E402
 
 __all__ = [
     "Tensor", "tensor", "Function", "FunctionCtx", "grad",
@@ -28,4 +29,5 @@ __all__ = [
     "zeros_like", "ones_like", "full_like", "randn_like",
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
+    "draw_graph",
 ] + ops.__all__
