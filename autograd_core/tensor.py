@@ -278,10 +278,6 @@ class Tensor:
         """PyTorch's method form: ``where(condition, self, other)``."""
         return _ops.where(condition, self, other)
 
-    def size_of(self, dim: int) -> int:
-        """Length of dimension ``dim``."""
-        return self.data.shape[dim]
-
     def view(self, *shape) -> "Tensor":
         """Alias of ``reshape`` (PyTorch spelling)."""
         return _ops.reshape(self, *shape)

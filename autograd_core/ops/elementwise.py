@@ -13,9 +13,9 @@ from ..registry import AWAY_FROM_ZERO, BOOL, EVEN_GRID, ODD_GRID, POSITIVE, REAL
 from ..tensor import Tensor, new_tensor
 
 
-def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
-    """A boolean condition as a constant tensor of ``like``'s dtype."""
-    return new_tensor(condition.astype(like.data.dtype))
+def _mask(condition: np.ndarray) -> Tensor:
+    """A boolean condition as a constant tensor (multiplying by it keeps the float dtype)."""
+    return new_tensor(condition)
 
 
 def _tie_weight(a, b) -> Tensor:
@@ -56,7 +56,7 @@ SIGMOID_BACKWARD = register(Primitive(
 TANH = _unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",))
 SIGMOID = _unary("sigmoid", _sigmoid_forward, lambda g, out: _apply(SIGMOID_BACKWARD, g, out), saves=("out",),
                  numpy=())
-RELU = _unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data > 0, out),
+RELU = _unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data > 0),
               saves=("out",), domain=AWAY_FROM_ZERO, numpy=())
 MAXIMUM = register(Primitive(
     "maximum", np.maximum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),
@@ -91,7 +91,7 @@ CLIP = register(Primitive(
     "clip", _clip_forward, saves=("x",), sample=_sample_clip, numpy=(np.clip,),
     torch=lambda T, x, min=None, max=None: T.clamp(x, min, max),
     vjp=lambda g, x, min=None, max=None: g * _mask(
-        ((x.data >= min) if min is not None else True) & ((x.data <= max) if max is not None else True), x)))
+        ((x.data >= min) if min is not None else True) & ((x.data <= max) if max is not None else True))))
 
 exp, log, log1p, expm1, sqrt, sin, cos, tanh, sigmoid, relu, maximum, minimum = (
     r.function for r in (EXP, LOG, LOG1P, EXPM1, SQRT, SIN, COS, TANH, SIGMOID, RELU, MAXIMUM, MINIMUM))

@@ -91,7 +91,9 @@ def _parse_einsum(subscripts: str, shapes: list) -> tuple[list[str], str]:
 
 
 def _einsum_forward(*arrays, terms, out):
-    return np.einsum(",".join(terms) + "->" + out, *arrays, optimize=len(arrays) > 2)
+    # numpy's optimizer (BLAS contractions, good pairing order) pays off beyond tiny operands
+    optimize = len(arrays) > 2 or sum(a.size for a in arrays) > 4096
+    return np.einsum(",".join(terms) + "->" + out, *arrays, optimize=optimize)
 
 
 def _einsum_vjp(g, operands, terms, out, index):
