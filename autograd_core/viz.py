@@ -182,19 +182,23 @@ class _Walk:
         return (out if out and out != head else self.ids.get(id(tail))) or "more"
 
 
-def _count_hidden(queue: deque, seen: set) -> int:
-    """Operations and leaves reachable from ``queue`` that were not drawn (walked without drawing)."""
+def _count_hidden(queue: deque, seen: set, drawn: dict) -> int:
+    """Operations, leaves and constants reachable from ``queue`` but not drawn (walked without drawing)."""
     hidden = set()
+    constants = 0
     while queue:
         node = queue.popleft()
         hidden.add(id(node))
         for p in node.parents:
-            if type(p) is Node and id(p) not in seen:
-                seen.add(id(p))
-                queue.append(p)
-            elif p is not None and type(p) is not Node:
+            if p is None:
+                constants += 1
+            elif type(p) is Node:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    queue.append(p)
+            elif id(p) not in drawn:
                 hidden.add(id(p))
-    return len(hidden)
+    return len(hidden) + constants
 
 
 def _emit(walk: _Walk, rankdir: str) -> GraphDrawing:
@@ -251,7 +255,7 @@ def draw_graph(*outputs: Tensor, params: Mapping[str, Tensor] | None = None, sho
             if id(parent) not in seen:
                 seen.add(id(parent))
                 queue.append(parent)
-    hidden = _count_hidden(queue, seen) if queue else 0
+    hidden = _count_hidden(queue, seen, walk.ids) if queue else 0
     if hidden:
         walk.entries["more"] = (_label(f"... {hidden} more nodes not drawn", f"max_nodes={max_nodes}"), "truncated",
                                 ())
