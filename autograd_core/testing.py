@@ -1,9 +1,10 @@
 """Hypothesis strategies and gradient assertions for property-based tests of differentiable code.
 
-Users write ``@given(tensors(shape=(3,), domain=POSITIVE))`` and
+Users write ``@given(tensors(shape=(3,), elements=POSITIVE))`` and
 ``assert_gradients_close(f, x)``; the project's own registry-driven tests use exactly these
-pieces. ``Sampler`` is the small drawing interface that registry records use to describe
-their test inputs without importing hypothesis themselves.
+pieces. Value domains (``REAL``, ``POSITIVE``, ``NONZERO``, ``UNIT``, ``bounded(low, high)``)
+keep values where a function is smooth. ``Sampler`` is the small drawing interface that
+registry records use to describe their test inputs without importing hypothesis themselves.
 """
 from __future__ import annotations
 
@@ -14,11 +15,16 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from .gradcheck import _gradient_function, compare_gradients
-from .registry import BOOL, REAL, Domain
+from .registry import BOOL, NONZERO, POSITIVE, REAL, UNIT, Domain
 from .tensor import Tensor
 
 __all__ = ["Sampler", "values", "arrays", "tensors", "broadcastable_shapes", "assert_gradients_close",
-           "assert_second_gradients_close"]
+           "assert_second_gradients_close", "Domain", "REAL", "POSITIVE", "NONZERO", "UNIT", "bounded"]
+
+
+def bounded(low: float, high: float, avoid: tuple = (), margin: float = 0.05) -> Domain:
+    """A value domain ``[low, high]`` kept ``margin`` away from the points in ``avoid`` (kinks, poles)."""
+    return Domain(f"bounded({low}, {high})", low, high, tuple(avoid), margin)
 
 
 def _push_away(domain: Domain) -> Callable[[float], float]:
@@ -71,22 +77,28 @@ class Sampler:
         self.draw = draw
 
     def shape(self, min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 3) -> tuple:
+        """An array shape within the given bounds."""
         return self.draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
                                           max_side=max_side))
 
     def broadcastable_shapes(self, n: int) -> list:
+        """``n`` shapes that broadcast together."""
         return list(self.draw(broadcastable_shapes(n)))
 
     def array(self, shape, domain: Domain = REAL) -> np.ndarray:
+        """A float64 array of ``shape`` with values from ``domain``."""
         return self.draw(arrays(tuple(shape), domain))
 
     def integers(self, low: int, high: int) -> int:
+        """An integer in ``[low, high]``."""
         return self.draw(st.integers(low, high))
 
     def boolean(self) -> bool:
+        """True or False."""
         return self.draw(st.booleans())
 
     def choice(self, options: Sequence):
+        """One of ``options``."""
         return self.draw(st.sampled_from(list(options)))
 
     def axes(self, ndim: int):
@@ -98,10 +110,13 @@ class Sampler:
             st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)))
 
     def permutation(self, n: int) -> list:
+        """A permutation of ``range(n)``."""
         return self.draw(st.permutations(list(range(n))))
 
 
 def _check(report, what: str, rtol: float, atol: float) -> None:
+    if report.error:
+        raise AssertionError(f"{what} could not be compared: {report.error}")
     for c in report.inputs:
         if c.rel_error > rtol and abs(c.numeric - c.analytic) > atol:
             raise AssertionError(f"{what} of {c.name} (shape {c.shape}) disagree: relative error "
