@@ -9,6 +9,7 @@ VJPs run under grad mode only with ``create_graph``, which makes gradients diffe
 """
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
 import numpy as np
@@ -117,10 +118,23 @@ def _run_hooks(hooks, g: Tensor) -> Tensor:
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    """Add ``g`` into ``t.grad``. A first gradient is stored as is only when nothing else can
+    reach it (its own array, referenced only here), like PyTorch's AccumulateGrad; otherwise it
+    is copied, so a later in-place change of one ``.grad`` can never alter another."""
     if t.grad is None:
-        t.grad = g if create_graph else new_tensor(np.array(g.data, copy=True))
+        if create_graph:
+            t.grad = g
+        elif g.data.base is None and sys.getrefcount(g) <= _SOLE_TENSOR_REFS and sys.getrefcount(g.data) <= 2:
+            t.grad = g
+        else:
+            t.grad = new_tensor(np.array(g.data, copy=True))
     else:
         t.grad = t.grad + g
+
+
+# References to a gradient tensor that only the engine's loop holds: its local variable, the
+# argument of ``_accumulate`` and the argument of ``sys.getrefcount``.
+_SOLE_TENSOR_REFS = 3
 
 
 def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph: bool,
@@ -176,6 +190,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                     if gi is not None:
                         gi = _fit_gradient(node, gi, parent)
                         pending[parent] = pending[parent] + gi if parent in pending else gi
+                        gi = None  # the pending entry is then its only holder (see _accumulate)
                 left = deps[parent] - 1
                 deps[parent] = left
                 if left == 0:

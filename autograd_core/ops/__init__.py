@@ -4,7 +4,7 @@ from .comparison import argmax, argmin, ceil, eq, floor, floordiv, ge, gt, le, l
 from .elementwise import (clamp, clip, cos, exp, expm1, log, log1p, maximum, minimum, relu, sigmoid, sin, sqrt,
                           tanh, where)
 from .indexing import getitem, normalize_index
-from .linalg import einsum, matmul
+from .linalg import einsum, linear, matmul
 from .reduction import logsumexp, max, mean, min, norm, prod, std, sum, var
 from .shape import (astype, broadcast_to, clone, concatenate, expand_dims, flatten, flip, pad, permute, repeat,
                     reshape, split, squeeze, stack, sum_to, swapaxes, tile, transpose, unsqueeze)
@@ -14,7 +14,7 @@ __all__ = [
     "abs", "add", "div", "mul", "neg", "pow", "reciprocal", "square", "sub",
     "argmax", "argmin", "ceil", "eq", "floor", "floordiv", "ge", "gt", "le", "lt", "mod", "ne", "round", "sign",
     "clamp", "clip", "cos", "exp", "expm1", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sin",
-    "sqrt", "tanh", "where", "getitem", "normalize_index", "einsum", "matmul",
+    "sqrt", "tanh", "where", "getitem", "normalize_index", "einsum", "linear", "matmul",
     "logsumexp", "max", "mean", "min", "norm", "prod", "std", "sum", "var",
     "astype", "broadcast_to", "clone", "concatenate", "expand_dims", "flatten", "flip", "pad", "permute",
     "repeat", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "tile", "transpose", "unsqueeze",

@@ -63,6 +63,52 @@ def matmul(a, b) -> Tensor:
     return _apply(MATMUL, a, b)
 
 
+# ----------------------------------------------------------------------------- linear
+def _linear_forward(x, w, b=None):
+    out = np.matmul(x, w.T)
+    if b is not None:
+        out += b
+    return out
+
+
+def _flat(t, n: int):
+    """Collapse all leading (batch) dimensions: (..., n) -> (batch, n)."""
+    return _ops.reshape(t, (-1, n))
+
+
+def _sample_linear(s, domains):
+    n_in, n_out = s.integers(1, 3), s.integers(1, 3)
+    batch = s.shape(max_dims=2, min_side=1, max_side=3)
+    arrays = [s.array(batch + (n_in,), domains[0]), s.array((n_out, n_in), domains[1])]
+    if s.boolean():
+        arrays.append(s.array((n_out,), domains[2]))
+    return arrays, {}
+
+
+# x Wᵀ + b as one primitive (PyTorch's addmm): the weight gradient comes out as one contiguous
+# matmul gᵀx, with no transpose node or broadcast-add node in the graph (speed).
+LINEAR = register(Primitive(
+    "linear", _linear_forward, inputs=("x", "w", "b"), saves=("x", "w"), sample=_sample_linear,
+    domain=(REAL, REAL, REAL), torch=lambda T, x, w, b=None: T.nn.functional.linear(x, w, b),
+    vjp=(lambda g, x, w: matmul(g, w),                                      # d/dx = g W
+         lambda g, x, w: matmul(_flat(g, w.shape[0]).mT, _flat(x, w.shape[1])),  # d/dW = gᵀ x
+         lambda g, x, w: _ops.sum(_flat(g, w.shape[0]), axis=0))))         # d/db = Σ_batch g
+
+
+@LINEAR.public
+def linear(x, weight, bias=None) -> Tensor:
+    """Affine map ``x @ weight.T + bias`` over the last dimension (weight shape ``(out, in)``)."""
+    sx, sw = np.shape(x.data if isinstance(x, Tensor) else x), np.shape(weight.data if isinstance(weight, Tensor)
+                                                                            else weight)
+    if len(sw) != 2 or not sx or sx[-1] != sw[1]:
+        raise ValueError(f"linear: input of shape {sx} does not fit weight of shape {sw} (expected (..., {sw[-1]}))")
+    if bias is None:
+        return _apply(LINEAR, x, weight)
+    if np.shape(bias.data if isinstance(bias, Tensor) else bias) != (sw[0],):
+        raise ValueError(f"linear: bias of shape {np.shape(bias)} does not fit weight of shape {sw}")
+    return _apply(LINEAR, x, weight, bias)
+
+
 # ----------------------------------------------------------------------------- einsum
 def _parse_einsum(subscripts: str, shapes: list) -> tuple[list[str], str]:
     """Explicit input and output subscripts, with ``...`` expanded into spare letters."""
