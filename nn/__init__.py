@@ -1,0 +1,12 @@
+"""``nn``: neural-network modules, layers, initializers and checkpoints on top of ``autograd_core``.
+
+Mirrors ``torch.nn``. Every layer, activation and loss is composed from engine operations,
+so gradients of any order, ``gradcheck`` and graph drawing work on whole networks.
+"""
+from . import functional
+from .containers import ModuleDict, ModuleList, Sequential
+from .module import Module, Parameter
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules
+
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional"] + _modules

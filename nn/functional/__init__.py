@@ -1,0 +1,13 @@
+"""``nn.functional``: stateless layers, activations and losses, each composed from engine operations.
+
+Nothing here defines a backward; gradients, ``gradcheck`` and graph drawing all come from
+the ``autograd_core`` primitives the functions are built of.
+"""
+from .activations import *  # noqa: F401,F403
+from .activations import __all__ as _activations
+from .layers import *  # noqa: F401,F403
+from .layers import __all__ as _layers
+from .losses import *  # noqa: F401,F403
+from .losses import __all__ as _losses
+
+__all__ = _layers + _activations + _losses

@@ -1,0 +1,3 @@
+"""Activation functions composed from engine operations (placeholder until they are written)."""
+
+__all__: list[str] = []

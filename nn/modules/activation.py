@@ -1,0 +1,3 @@
+"""Activation modules (placeholder until they are written)."""
+
+__all__: list[str] = []

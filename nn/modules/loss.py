@@ -1,0 +1,3 @@
+"""Loss modules (placeholder until they are written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Recurrent layers (placeholder until they are written)."""
+
+__all__: list[str] = []
