@@ -287,10 +287,10 @@ class Tensor:
         "add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square",
         "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
         "maximum", "minimum", "clip", "clamp",
-        "sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "norm",
+        "sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "norm", "softmax", "log_softmax",
         "reshape", "transpose", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze",
         "expand_dims", "broadcast_to", "sum_to", "split", "pad", "repeat", "tile", "flip",
-        "matmul", "sliding_window", "astype", "clone",
+        "matmul", "linear", "sliding_window", "astype", "clone",
         "argmax", "argmin", "sign", "floor", "ceil", "round",
         "eq", "ne", "lt", "le", "gt", "ge", "floordiv", "mod",
     ):

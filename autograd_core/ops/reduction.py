@@ -104,6 +104,47 @@ NORM = register(Primitive(
     vjp=_norm_vjp))
 
 
+def _log_softmax_forward(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True) if x.size else x
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _sample_softmax(s, domains):
+    shape = s.shape(min_dims=1, max_dims=3, min_side=1)
+    return [s.array(shape, domains[0])], {"axis": s.integers(-len(shape), len(shape) - 1)}
+
+
+# Softmax and log-softmax are primitives for stability (the max shift) and speed (one VJP in
+# place of the exp/sum/log chain): what cross-entropy and attention-style code run on.
+LOG_SOFTMAX = register(Primitive(
+    "log_softmax", _log_softmax_forward, saves=("out",), sample=_sample_softmax,
+    torch=lambda T, x, axis: T.log_softmax(x, dim=axis),
+    # d log_softmax: g - softmax · Σg
+    vjp=lambda g, out, axis: g - _ops.exp(out) * sum(g, axis=axis, keepdims=True)))
+SOFTMAX = register(Primitive(
+    "softmax", lambda x, axis: np.exp(_log_softmax_forward(x, axis)), saves=("out",), sample=_sample_softmax,
+    torch=lambda T, x, axis: T.softmax(x, dim=axis),
+    # d softmax: y ⊙ (g - Σ g y)
+    vjp=lambda g, out, axis: out * (g - sum(g * out, axis=axis, keepdims=True))))
+
+
+def _single_axis(x, axis, dim) -> int:
+    axis = dim if dim is not None else axis
+    return normalize_axis(axis, np.ndim(x.data if isinstance(x, Tensor) else x))[0]
+
+
+@LOG_SOFTMAX.public
+def log_softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """``x - logsumexp(x)`` along ``axis``, computed stably."""
+    return _apply(LOG_SOFTMAX, x, axis=_single_axis(x, axis, dim))
+
+
+@SOFTMAX.public
+def softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """``exp(x) / Σ exp(x)`` along ``axis``, computed stably."""
+    return _apply(SOFTMAX, x, axis=_single_axis(x, axis, dim))
+
+
 def _torch_prod(T, x, axis, keepdims):
     axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
     for a in sorted(axes, reverse=True):
