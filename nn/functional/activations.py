@@ -1,3 +1,165 @@
-"""Activation functions composed from engine operations (placeholder until they are written)."""
+"""Activation functions as compositions of ``autograd_core`` operations (no hand-written backward).
 
-__all__: list[str] = []
+Each one matches ``torch.nn.functional`` in value and in its choice of subgradient at kinks
+(e.g. ``leaky_relu'(0) = negative_slope``, ``hardtanh'`` is 0 at its bounds). Forms that could
+overflow are rewritten so values and gradients stay finite at ±1e4: softplus as
+``max(z, 0) + log1p(exp(-|z|))``, ELU applies ``expm1`` only to the non-positive part, softmax
+and log-softmax go through ``logsumexp``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu", "softplus", "hardsigmoid",
+           "hard_logistic", "hardtanh", "gelu", "silu", "softsign", "softmax", "log_softmax"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """``1 / (1 + exp(-x))``; the engine primitive, stable for any ``x``."""
+    return ag.sigmoid(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent (engine primitive)."""
+    return ag.tanh(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    """``max(x, 0)`` with gradient 0 at 0 (engine primitive)."""
+    return ag.relu(x)
+
+
+def _negative_part(x: Tensor) -> Tensor:
+    """``min(x, 0)`` whose gradient at 0 is 1, so compositions get PyTorch's left derivative there."""
+    return ag.where(x > 0, 0.0, x)
+
+
+def _slope(x: Tensor, slope) -> Tensor:
+    """``x`` where positive, ``slope * x`` elsewhere (the gradient at 0 is the slope, as in PyTorch)."""
+    return ag.where(x > 0, x, x * slope)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``x`` for ``x > 0``, ``negative_slope * x`` otherwise."""
+    return _slope(x, negative_slope)
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """Leaky ReLU with a learned slope: one per channel (dim 1 of ``x``) or a single shared one."""
+    if weight.size != 1:
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if weight.ndim != 1 or weight.size != channels:
+            raise ValueError(f"prelu: weight of shape {weight.shape} does not match {channels} channels "
+                             f"(dim 1) of input of shape {x.shape}; use one slope per channel or a single one")
+        weight = ag.reshape(weight, (channels,) + (1,) * (x.ndim - 2))
+    else:
+        weight = ag.reshape(weight, ())
+    return _slope(x, weight)
+
+
+def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          generator: np.random.Generator | None = None) -> Tensor:
+    """Randomized leaky ReLU: in training each element's slope is drawn from ``U(lower, upper)``.
+
+    In eval the slope is the mean ``(lower + upper) / 2``. Slopes come from ``generator`` or the
+    global generator at call time (so ``manual_seed`` governs them).
+    """
+    if not training:
+        return _slope(x, (lower + upper) / 2)
+    rng = generator if generator is not None else ag.default_generator()
+    return _slope(x, rng.uniform(lower, upper, size=x.shape).astype(x.dtype))
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
+    return ag.where(x > 0, x, ag.expm1(_negative_part(x)) * alpha)
+
+
+def selu(x: Tensor) -> Tensor:
+    """Self-normalizing ELU: ``scale * elu(x, alpha)`` with the constants of Klambauer et al. (2017)."""
+    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+
+
+def _log1p_exp(z: Tensor) -> Tensor:
+    """``log(1 + exp(z))`` as ``max(z, 0) + log1p(exp(-|z|))``: never overflows; gradient ½ at 0."""
+    return ag.maximum(z, 0.0) + ag.log1p(ag.exp(-ag.abs(z)))
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, and exactly ``x`` where ``beta * x > threshold`` (PyTorch's rule)."""
+    z = x * beta
+    return ag.where(z > threshold, x, _log1p_exp(z) / beta)
+
+
+def _hard_clip(y: Tensor, low: float, high: float) -> Tensor:
+    """``y`` clipped to ``[low, high]`` with zero gradient at the bounds (PyTorch's hard* convention)."""
+    return ag.where(y <= low, low, ag.where(y >= high, high, y))
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    """PyTorch's piecewise-linear sigmoid ``clip(x / 6 + 1/2, 0, 1)``."""
+    return _hard_clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+def hard_logistic(x: Tensor) -> Tensor:
+    """Piecewise-linear logistic ``clip(0.25 x + 0.5, 0, 1)``, the slope of the sigmoid at 0."""
+    return _hard_clip(x * 0.25 + 0.5, 0.0, 1.0)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``x`` clipped to ``[min_val, max_val]``; the gradient is 0 at and beyond the bounds."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return _hard_clip(x, min_val, max_val)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit ``x * Φ(x)``.
+
+    ``approximate='tanh'`` uses ``0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))``. The exact form
+    ``0.5 x (1 + erf(x / √2))`` needs an ``erf`` engine primitive; until ``autograd_core`` has
+    one, ``'none'`` falls back to the tanh form (within ~5e-4 of exact) and warns.
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if approximate == "none":
+        erf = getattr(ag, "erf", None)
+        if erf is not None:
+            return x * (erf(x * math.sqrt(0.5)) + 1.0) * 0.5
+        warnings.warn("gelu: autograd_core has no erf primitive; using the tanh approximation", stacklevel=2)
+    inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+    return x * (ag.tanh(inner) + 1.0) * 0.5
+
+
+def silu(x: Tensor) -> Tensor:
+    """``x * sigmoid(x)`` (also called swish)."""
+    return x * ag.sigmoid(x)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    return x / (ag.abs(x) + 1.0)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """``x - logsumexp(x, dim)``: log-probabilities, finite for any finite logits.
+
+    The maximum is subtracted first as a constant (the result is shift-invariant, so the
+    gradient is unchanged); this keeps float32 accurate when logits are large, e.g. ±1e4.
+    """
+    shifted = x - np.max(x.data, axis=dim, keepdims=True)
+    return shifted - ag.logsumexp(shifted, axis=dim, keepdims=True)
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """``exp(log_softmax(x, dim))``: probabilities along ``dim``, without overflow."""
+    return ag.exp(log_softmax(x, dim))

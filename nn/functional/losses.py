@@ -1,3 +1,197 @@
-"""Loss functions composed from engine operations (placeholder until they are written)."""
+"""Loss functions with PyTorch's formulas and ``reduction='mean'|'sum'|'none'``, composed from engine ops.
 
-__all__: list[str] = []
+Losses on logits go through log-sum-exp (``log_softmax``) or the overflow-free ``log(1 + exp)``,
+so logits of ±1e4 give finite, correct values and gradients. Class-index targets become a
+constant coefficient array (one-hot × class weight × not-ignored, plus the label-smoothing
+share), so ``cross_entropy`` and ``nll_loss`` are one weighted sum over the class dimension.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+from .activations import _log1p_exp, log_softmax
+
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss: Tensor, reduction: str, total: float | None = None) -> Tensor:
+    """Apply ``reduction``; ``'mean'`` divides the sum by ``total`` when given (weighted means)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return ag.sum(loss)
+    if reduction == "mean":
+        if total is None:
+            return ag.mean(loss)
+        # nothing counted (e.g. every target ignored): NaN like PyTorch, but a zero gradient, not NaN
+        return ag.sum(loss) / float(total) if total else ag.sum(loss) + math.nan
+    raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _as_tensor(value) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+
+
+def _paired(name: str, input: Tensor, target) -> Tensor:
+    """``target`` as a Tensor, after checking it has ``input``'s shape (no silent broadcasting)."""
+    target = _as_tensor(target)
+    if target.shape != input.shape:
+        raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
+    return target
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Squared error ``(input - target)²``."""
+    diff = input - _paired("mse_loss", input, target)
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Absolute error ``|input - target|``."""
+    return _reduce(ag.abs(input - _paired("l1_loss", input, target)), reduction)
+
+
+def _huber(diff: Tensor, delta: float) -> Tensor:
+    """``½ d²`` where ``|d| < delta``, else ``delta (|d| - ½ delta)``."""
+    size = ag.abs(diff)
+    return ag.where(size < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta)
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss: quadratic for errors below ``delta``, linear (slope ``delta``) above."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return _reduce(_huber(input - _paired("huber_loss", input, target), delta), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Huber loss divided by ``beta`` (slope 1 above ``beta``); plain L1 when ``beta == 0``."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    diff = input - _paired("smooth_l1_loss", input, target)
+    return _reduce(_huber(diff, beta) / beta if beta > 0 else ag.abs(diff), reduction)
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """``max(log p, -100)`` as PyTorch's BCE takes it, with finite gradients at ``p = 0``."""
+    positive = p > 0
+    return ag.where(positive, ag.clip(ag.log(ag.where(positive, p, 1.0)), min=-100.0), -100.0)
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+    """``-w [t log p + (1 - t) log(1 - p)]`` for probabilities ``p``, each log clamped at -100."""
+    target = _paired("binary_cross_entropy", input, target)
+    if np.any((input.data < 0) | (input.data > 1)):
+        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+                         f"[{input.data.min()}, {input.data.max()}]; use binary_cross_entropy_with_logits for logits")
+    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """BCE of ``sigmoid(x)`` computed stably: ``(1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x))``.
+
+    ``pos_weight`` (broadcast over the last, class dimension) scales the positive term.
+    """
+    target = _paired("binary_cross_entropy_with_logits", input, target)
+    softplus_neg = _log1p_exp(-input)  # -log sigmoid(x)
+    if pos_weight is not None:
+        softplus_neg = softplus_neg * ((_as_tensor(pos_weight) - 1) * target + 1)
+    loss = (1 - target) * input + softplus_neg
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _class_dim(input: Tensor) -> int:
+    return 1 if input.ndim >= 2 else 0
+
+
+def _class_weight(weight, input: Tensor, name: str) -> np.ndarray:
+    """Per-class weights shaped to broadcast along the class dimension (all ones when ``None``)."""
+    dim = _class_dim(input)
+    classes = input.shape[dim]
+    w = np.ones(classes) if weight is None else np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if w.shape != (classes,):
+        raise ValueError(f"{name}: weight must have shape ({classes},), one per class, got {w.shape}")
+    return w.reshape((classes,) + (1,) * (input.ndim - dim - 1))
+
+
+def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot of class-index ``target`` in ``input``'s layout (zero where ignored) and the kept mask."""
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    dim = _class_dim(input)
+    classes = input.shape[dim]
+    expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
+    if t.dtype.kind not in "iu":
+        raise ValueError(f"{name}: class-index targets must be integers, got dtype {t.dtype} "
+                         f"(probability targets must be floating with the input's shape {input.shape})")
+    if t.shape != expected:
+        raise ValueError(f"{name}: class-index target of shape {t.shape} does not fit input of shape {input.shape}; "
+                         f"expected {expected}")
+    kept = t != ignore_index
+    bad = kept & ((t < 0) | (t >= classes))
+    if bad.any():
+        raise ValueError(f"{name}: target class {t[bad].flat[0]} is out of range [0, {classes}) "
+                         f"(ignore_index={ignore_index})")
+    onehot = np.eye(classes)[np.where(kept, t, 0)] * kept[..., None]
+    return np.moveaxis(onehot, -1, dim), np.expand_dims(kept, dim)
+
+
+def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """``-w[t] · input[t]`` for log-probabilities ``input`` (N, C, ...); the weighted mean divides by Σ w[t]."""
+    coef = _one_hot(input, target, ignore_index, "nll_loss")[0] * _class_weight(weight, input, "nll_loss")
+    loss = -ag.sum(input * coef.astype(input.dtype), axis=_class_dim(input))
+    return _reduce(loss, reduction, coef.sum())
+
+
+def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits ``input`` (N, C, d1, ...) or (C,), via ``log_softmax``.
+
+    ``target`` holds class indices (shape without C) or class probabilities (input's shape).
+    Label smoothing mixes the target with the uniform distribution: ``(1 - ε) y + ε / C``.
+    The weighted ``'mean'`` divides by the summed weight of non-ignored index targets, and by
+    the number of samples for probability targets, as PyTorch does.
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    dim = _class_dim(input)
+    classes = input.shape[dim]
+    w = _class_weight(weight, input, "cross_entropy")
+    logp = log_softmax(input, dim)
+    t_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
+    if t_dtype.kind == "f":
+        target = _paired("cross_entropy (probability targets)", input, target)
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / classes
+        loss = -ag.sum(logp * target * w.astype(input.dtype), axis=dim)
+        return _reduce(loss, reduction, input.size / classes if classes else 0)
+    onehot, kept = _one_hot(input, target, ignore_index, "cross_entropy")
+    # the one-hot part is the NLL; the smoothing part spreads ε/C over every class of kept targets
+    coef = (onehot * (1 - label_smoothing) + kept * (label_smoothing / classes)) * w
+    loss = -ag.sum(logp * coef.astype(input.dtype), axis=dim)
+    return _reduce(loss, reduction, (onehot * w).sum())
+
+
+def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Pointwise KL divergence ``t (log t - input)`` with log-probabilities ``input`` (0 where t = 0).
+
+    ``'mean'`` averages over all elements (PyTorch's definition); ``'batchmean'`` divides the
+    sum by the batch size, which gives the true KL divergence.
+    """
+    target = _paired("kl_div", input, target)
+    if log_target:
+        loss = ag.exp(target) * (target - input)
+    else:
+        loss = target * (ag.log(ag.where(target > 0, target, 1.0)) - input)
+    if reduction == "batchmean":
+        return ag.sum(loss) / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
