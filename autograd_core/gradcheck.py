@@ -6,8 +6,9 @@ report with, per input, the relative error ``‖g_num − g_ana‖ / (‖g_num�
 gradient of ``<v, f(x)>`` and its worst element. Derivatives are two-sided differences
 ``(f(x + ε) − f(x − ε)) / 2ε``; inputs are promoted to float64 first. A backward that
 returns a wrongly shaped gradient (the engine raises) counts as a failed check too.
-The report does not count differences within the differences' own round-off
-(``machine ε · Σ|v ⊙ f| / ε``): gradients of ~1e-38 are not errors of relative size 1.
+When both gradients are below the resolution of the differences (their round-off,
+``machine ε · Σ|v ⊙ f(x ± ε)| / ε``), the report divides by that resolution instead:
+gradients of ~1e-38 are not errors of relative size 1.
 """
 from __future__ import annotations
 
@@ -235,28 +236,32 @@ class GradcheckReport:
         return self.ok
 
 
-def numeric_gradients(func: Callable, inputs: tuple, wrt: Sequence[Tensor], v: Sequence[np.ndarray],
-                      eps: float) -> list[np.ndarray]:
-    """Central-difference gradients of ``<v, func(inputs)>`` for each tensor in ``wrt``."""
-    def objective() -> float:
+def _numeric_gradients(func: Callable, inputs: tuple, wrt: Sequence[Tensor], v: Sequence[np.ndarray],
+                       eps: float) -> tuple[list[np.ndarray], list[float]]:
+    """Central-difference gradients of ``<v, func(inputs)>`` for each tensor in ``wrt``, and their
+    resolution: the round-off ``machine ε · Σ|v ⊙ f| / ε`` of the differences (norm over elements)."""
+    def objective() -> tuple[float, float]:
         with no_grad():
-            outs = _outputs(func, inputs)
-        return float(sum(np.sum(o.data.astype(np.float64) * vi) for o, vi in zip(outs, v)))
+            terms = [o.data.astype(np.float64) * vi for o, vi in zip(_outputs(func, inputs), v)]
+        return float(sum(np.sum(t) for t in terms)), float(sum(np.sum(np.abs(t)) for t in terms))
 
-    grads = []
+    grads, resolutions = [], []
     for x in wrt:
         flat = x.data.reshape(-1)
         g = np.zeros(flat.size)
+        size = np.zeros(flat.size)
         for i in range(flat.size):
             orig = flat[i]
             flat[i] = orig + eps
-            plus = objective()
+            plus, size_plus = objective()
             flat[i] = orig - eps
-            minus = objective()
+            minus, size_minus = objective()
             flat[i] = orig
             g[i] = (plus - minus) / (2 * eps)
+            size[i] = max(size_plus, size_minus)
         grads.append(g.reshape(x.shape))
-    return grads
+        resolutions.append(float(np.linalg.norm(size)) * np.finfo(np.float64).eps / eps)
+    return grads, resolutions
 
 
 def compare_gradients(func: Callable, inputs, eps: float = 1e-7, names: Sequence[str] | None = None,
@@ -278,17 +283,15 @@ def compare_gradients(func: Callable, inputs, eps: float = 1e-7, names: Sequence
     except GradcheckError as e:
         error = str(e)
         analytic = [np.full(x.shape, np.nan) for x in wrt]
-    numeric = numeric_gradients(func, inputs, wrt, v, eps)
-    scale = sum(float(np.sum(np.abs(o.data.astype(np.float64) * vi))) for o, vi in zip(outs, v))
-    noise = np.finfo(np.float64).eps * scale / eps  # round-off of (f(x+ε) - f(x-ε)) / 2ε
+    numeric, resolutions = _numeric_gradients(func, inputs, wrt, v, eps)
     checks = []
-    for k, ((pos, x), ana, num) in enumerate(zip(checked, analytic, numeric)):
+    for k, ((pos, x), ana, num, resolution) in enumerate(zip(checked, analytic, numeric, resolutions)):
         name = names[k] if names else _label(pos, x)
         if error:
             checks.append(InputCheck(name, x.shape, np.inf, (), np.nan, np.nan))
             continue
-        denom = np.linalg.norm(num) + np.linalg.norm(ana)
-        rel = float(max(np.linalg.norm(num - ana) - noise, 0.0) / denom) if denom > 0 else 0.0
+        denom = max(np.linalg.norm(num) + np.linalg.norm(ana), resolution)
+        rel = float(np.linalg.norm(num - ana) / denom) if denom > 0 else 0.0
         worst = np.unravel_index(int(np.argmax(np.abs(num - ana))), x.shape) if x.size else ()
         checks.append(InputCheck(name, x.shape, rel, tuple(int(i) for i in worst),
                                  float(num[worst]) if x.size else 0.0, float(ana[worst]) if x.size else 0.0))

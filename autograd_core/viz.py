@@ -204,7 +204,8 @@ def _count_hidden(queue: deque, seen: set, drawn: dict) -> int:
 def _emit(walk: _Walk, rankdir: str) -> GraphDrawing:
     """Build the Digraph: nested clusters for scopes (deepest first), top-level nodes, then edges."""
     # operations, the most numerous nodes, take the default style: their statements stay short
-    root = GraphDrawing(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica", **STYLES["operation"]})
+    root = GraphDrawing(graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+                        node_attr={"fontname": "Helvetica", **STYLES["operation"]})
     by_scope: dict[tuple, list] = {}
     for dot_id, (label, kind, scope) in walk.entries.items():
         by_scope.setdefault(scope, []).append((dot_id, label, kind))
