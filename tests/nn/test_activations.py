@@ -7,7 +7,7 @@ import pytest
 import autograd_core as ag
 import nn
 import nn.functional as F
-from autograd_core.testing import assert_gradients_close
+from autograd_core.testing import assert_gradients_close, assert_second_gradients_close
 
 # the grid hits the kinks (0, ±1, ±3, 1.5, -2) and the extremes on purpose
 GRID = np.array([-1e4, -30, -3, -2, -1, -0.5, 0, 0.25, 1, 1.5, 3, 30, 1e4, -4.2, -2.7, -1.3,
@@ -238,3 +238,11 @@ def test_module_reprs_match_torch(torch):
     for ours, ref in pairs:
         assert repr(ours) == repr(ref)
     assert repr(nn.HardLogistic()) == "HardLogistic()"
+
+
+@pytest.mark.parametrize("name, ours, ref, smooth", [c for c in CASES if c[3]] + [CASES[4], CASES[5]],
+                         ids=[c[0] for c in CASES if c[3]] + ["elu", "selu"])
+def test_second_derivatives_match_central_differences(name, ours, ref, smooth):
+    x = np.random.default_rng(4).uniform(-3, 3, (2, 3))
+    x = np.where(np.abs(x) < 0.1, 0.5, x)  # elu's second derivative jumps at 0
+    assert_second_gradients_close(ours, ag.Tensor(x, requires_grad=True))

@@ -8,7 +8,7 @@ import pytest
 import autograd_core as ag
 import nn
 import nn.functional as F
-from autograd_core.testing import assert_gradients_close
+from autograd_core.testing import assert_gradients_close, assert_second_gradients_close
 
 pytestmark = pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")  # torch's kl_div note
 REDUCTIONS = ["mean", "sum", "none"]
@@ -268,3 +268,11 @@ def test_errors_name_shapes_and_values():
         F.huber_loss(x, x, delta=0.0)
     with pytest.raises(ValueError, match="beta must be non-negative"):
         F.smooth_l1_loss(x, x, beta=-1.0)
+
+
+def test_second_derivatives_of_logit_losses():
+    logits, target = _ce_case((3, 4), 4, seed=8, ignore=1)
+    assert_second_gradients_close(lambda x: F.cross_entropy(x, target, label_smoothing=0.1),
+                                  ag.Tensor(logits, requires_grad=True))
+    assert_second_gradients_close(lambda x: F.binary_cross_entropy_with_logits(x, ag.Tensor(T01), pos_weight=PW),
+                                  ag.Tensor(X, requires_grad=True))
