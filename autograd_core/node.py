@@ -120,8 +120,10 @@ def _edges(args: tuple) -> tuple:
                 parents.append(a.grad_fn or a)
                 continue
             constants += ((i, a.data.shape, a.data.dtype, a.name),)
-        else:
+        elif type(a) is float or type(a) is int:
             constants += ((i, a),)
+        else:  # an array or other data: its description only
+            constants += ((i, np.shape(a), getattr(a, "dtype", None), None),)
         parents.append(None)
     return tuple(parents), constants
 
@@ -177,7 +179,9 @@ def apply(prim, *args, **params) -> Tensor:
     try:
         out = prim.forward(*datas, **params)
     except ValueError as e:
-        raise ValueError(f"{prim.name}: incompatible shapes {_describe(args)}: {e}") from None
+        shapes = "shape" in str(e) or "broadcast" in str(e)
+        raise ValueError(f"{prim.name}: incompatible shapes {_describe(args)}: {e}" if shapes
+                         else f"{prim.name}: {e}") from None
     if prim.extras:
         out, *extras = out
     if type(out) is not np.ndarray:
