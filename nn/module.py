@@ -46,6 +46,7 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())  # membership only; order comes from _buffers
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_scope", type(self).__name__)  # cluster label in draw_model; see add_module
 
     def forward(self, *args, **kwargs):
         """The computation; subclasses override it."""
@@ -53,7 +54,7 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # The scope lets draw_model cluster this module's operations; it is a no-op unless recording.
-        with ag.scope(type(self).__name__):
+        with ag.scope(self._scope):
             return self.forward(*args, **kwargs)
 
     # ----------------------------------------------------------------- registration
@@ -136,13 +137,17 @@ class Module:
             tensor.name = name
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Register a sub-module under ``name`` and prefix its tensors' graph names with it."""
+        """Register a sub-module under ``name``; prefix its tensors' graph names and label its scope with it.
+
+        The scope label (``"0: Linear"``) keeps sibling modules of one class in separate clusters.
+        """
         self._check_name(name)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module")
         self._forget(name)
         self._modules[name] = module
         if module is not None:
+            object.__setattr__(module, "_scope", f"{name}: {type(module).__name__}")
             for sub, t in (*module.named_parameters(), *module.named_buffers()):
                 t.name = f"{name}.{sub}"
 

@@ -1,13 +1,181 @@
-"""Stateless layer functions (PyTorch's ``nn.functional``), each a composition of engine operations."""
+"""Stateless layer functions (PyTorch's ``nn.functional``), each a composition of engine operations.
+
+Convolution and pooling read every window through ``sliding_window`` (an im2col view of
+shape ``(N, C, oh, ow, kh, kw)``) after ``pad``; normalization layers are means and variances
+over the right axes. No function here defines a backward.
+"""
 from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
 
-__all__ = ["linear"]
+__all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "layer_norm", "one_hot",
+           "pad", "embedding", "maxout"]
+
+
+def _pair(v, name: str) -> tuple[int, int]:
+    pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be an int or a pair, got {v!r}")
+    return int(pair[0]), int(pair[1])
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` with PyTorch's ``(out_features, in_features)`` weight layout."""
-    y = ag.matmul(x, weight.T)
-    return y if bias is None else y + bias
+    return ag.linear(x, weight, bias)
+
+
+def _windows(x: Tensor, kernel_size, stride, padding, dilation, fill: float) -> Tensor:
+    """Pad the two spatial dims of an NCHW tensor with ``fill`` and view every window: ``(N, C, oh, ow, kh, kw)``."""
+    if x.ndim != 4:
+        raise ValueError(f"expected an NCHW input with 4 dimensions, got shape {x.shape}")
+    ph, pw = _pair(padding, "padding")
+    if ph or pw:
+        x = ag.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), fill)
+    return ag.sliding_window(x, _pair(kernel_size, "kernel_size"), _pair(stride, "stride"), _pair(dilation, "dilation"))
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1) -> Tensor:
+    """2-D cross-correlation of an NCHW input with a ``(out, in, kh, kw)`` weight, plus a per-channel bias."""
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError(f"conv2d: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+                         f"(expected N×{weight.shape[1]}×H×W)")
+    cols = _windows(x, weight.shape[2:], stride, padding, dilation, 0.0)
+    out = ag.einsum("nchwij,ocij->nohw", cols, weight)
+    return out if bias is None else out + bias.reshape(1, -1, 1, 1)
+
+
+def max_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, dilation: int = 1) -> Tensor:
+    """Maximum over each window; padding never wins (it is -inf). Ties share the gradient evenly."""
+    ph, pw = _pair(padding, "padding")
+    kh, kw = _pair(kernel_size, "kernel_size")
+    if 2 * ph > kh or 2 * pw > kw:
+        raise ValueError(f"padding {padding} should be at most half of kernel_size {kernel_size}")
+    cols = _windows(x, kernel_size, kernel_size if stride is None else stride, padding, dilation, -np.inf)
+    return cols.max(axis=(-2, -1))
+
+
+def avg_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, count_include_pad: bool = True) -> Tensor:
+    """Mean over each window; padded zeros count in the divisor unless ``count_include_pad=False``."""
+    stride = kernel_size if stride is None else stride
+    total = _windows(x, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1))
+    if count_include_pad or _pair(padding, "padding") == (0, 0):
+        kh, kw = _pair(kernel_size, "kernel_size")
+        return total / (kh * kw)
+    ones = Tensor(np.ones((1, 1) + x.shape[2:], x.dtype))
+    return total / _windows(ones, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1)).data
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p`` and scale survivors by ``1/(1-p)``.
+
+    Returns ``x`` itself when not training (or ``p == 0``), so evaluation is exactly the identity.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    rng = generator if generator is not None else ag.default_generator()
+    mask = (rng.random(x.shape) >= p).astype(x.dtype) * np.asarray(1.0 / (1.0 - p), x.dtype)
+    return x * mask
+
+
+def _channel_shape(x: Tensor) -> tuple:
+    """Shape that broadcasts a per-channel vector against ``x`` (channels on axis 1)."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Tensor:
+    """Normalize each channel (axis 1) by batch statistics in training, by the running ones otherwise.
+
+    In training the running averages are updated in place, PyTorch's way:
+    ``running = (1 - momentum)·running + momentum·batch``, with the *unbiased* batch variance,
+    while the normalization itself uses the biased one.
+    """
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm expects (N, C, ...) input, got shape {x.shape}")
+    shape = _channel_shape(x)
+    axes = (0,) + tuple(range(2, x.ndim))
+    if training:
+        n = x.size // x.shape[1]
+        if n <= 1:
+            raise ValueError(f"expected more than 1 value per channel when training, got input of shape {x.shape}")
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        if running_mean is not None and running_var is not None:
+            with ag.no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.data.reshape(-1), alpha=momentum)
+                running_var.mul_(1 - momentum).add_(var.data.reshape(-1), alpha=momentum * n / (n - 1))
+    elif running_mean is None or running_var is None:
+        raise ValueError("batch_norm in evaluation mode needs running_mean and running_var")
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (x - mean) * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing ``normalized_shape`` dimensions of each sample (biased variance)."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(x.shape[x.ndim - k:]) != normalized_shape:
+        raise ValueError(f"layer_norm: input shape {x.shape} does not end with normalized_shape {normalized_shape}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    out = (x - mean) * (x.var(axis=axes, keepdims=True) + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+def one_hot(indices, num_classes: int = -1) -> Tensor:
+    """Integer class indices to an int64 one-hot tensor with a new last dimension (not differentiable)."""
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot needs integer indices, got dtype {idx.dtype}")
+    n = int(idx.max()) + 1 if num_classes == -1 and idx.size else max(num_classes, 0)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"one_hot: class indices must be in [0, {n}), got range [{idx.min()}, {idx.max()}]")
+    return Tensor(np.eye(n, dtype=np.int64)[idx])
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """PyTorch's padding spec: pairs ``(before, after)`` starting from the *last* dimension."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad mode {mode!r} is not supported (only 'constant')")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad needs an even number of widths, at most 2 per dimension, got {tuple(pad)} "
+                         f"for a {x.ndim}-d input")
+    pairs = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        pairs[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return ag.pad(x, pairs, value)
+
+
+def embedding(indices, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` picked by integer ``indices``; rows at ``padding_idx`` receive no gradient."""
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding needs integer indices, got dtype {idx.dtype}")
+    rows = weight[idx]
+    if padding_idx is None:
+        return rows
+    keep = (idx != padding_idx % weight.shape[0])[..., None]
+    return ag.where(keep, rows, rows.detach())
+
+
+def maxout(x: Tensor, weight: Tensor, bias: Tensor | None, k: int) -> Tensor:
+    """Maximum over ``k`` affine pieces per output unit; ``weight`` is ``(out·k, in)``, pieces adjacent."""
+    y = linear(x, weight, bias)
+    return y.reshape(*y.shape[:-1], y.shape[-1] // k, k).max(axis=-1)

@@ -22,18 +22,17 @@ __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduce(loss: Tensor, reduction: str, total: float | None = None) -> Tensor:
-    """Apply ``reduction``; ``'mean'`` divides the sum by ``total`` when given (weighted means)."""
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    """Apply ``reduction`` to an elementwise loss: unchanged, summed or averaged."""
+    _check_reduction(reduction)
     if reduction == "none":
         return loss
-    if reduction == "sum":
-        return ag.sum(loss)
-    if reduction == "mean":
-        if total is None:
-            return ag.mean(loss)
-        # nothing counted (e.g. every target ignored): NaN like PyTorch, but a zero gradient, not NaN
-        return ag.sum(loss) / float(total) if total else ag.sum(loss) + math.nan
-    raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return ag.sum(loss) if reduction == "sum" else ag.mean(loss)
 
 
 def _as_tensor(value) -> Tensor:
@@ -145,11 +144,25 @@ def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.nd
     return np.moveaxis(onehot, -1, dim), np.expand_dims(kept, dim)
 
 
+def _class_loss(logp: Tensor, coef: np.ndarray, reduction: str, counted: float) -> Tensor:
+    """``-Σ_c coef · logp`` over the class dimension, reduced; ``coef`` = one-hot × weight (+ smoothing).
+
+    The weighted ``'mean'`` divides by ``counted``, the weight of the non-ignored targets. The sign and that
+    divisor are folded into the constant, so a reduced loss costs one multiply and one sum; with
+    nothing counted (every target ignored) the mean is NaN with a zero gradient, as in PyTorch.
+    """
+    _check_reduction(reduction)
+    if reduction == "none":
+        return ag.sum(logp * (-coef).astype(logp.dtype), axis=_class_dim(logp))
+    total = counted if reduction == "mean" else 1.0
+    loss = ag.sum(logp * (coef * (-1.0 / total if total else 0.0)).astype(logp.dtype))
+    return loss if total else loss + math.nan
+
+
 def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """``-w[t] · input[t]`` for log-probabilities ``input`` (N, C, ...); the weighted mean divides by Σ w[t]."""
     coef = _one_hot(input, target, ignore_index, "nll_loss")[0] * _class_weight(weight, input, "nll_loss")
-    loss = -ag.sum(input * coef.astype(input.dtype), axis=_class_dim(input))
-    return _reduce(loss, reduction, coef.sum())
+    return _class_loss(input, coef, reduction, coef.sum())
 
 
 def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
@@ -172,13 +185,13 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100, 
         target = _paired("cross_entropy (probability targets)", input, target)
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / classes
-        loss = -ag.sum(logp * target * w.astype(input.dtype), axis=dim)
-        return _reduce(loss, reduction, input.size / classes if classes else 0)
+        weighted = target if weight is None else target * w.astype(input.dtype)
+        return _reduce(-ag.sum(logp * weighted, axis=dim), reduction)
     onehot, kept = _one_hot(input, target, ignore_index, "cross_entropy")
     # the one-hot part is the NLL; the smoothing part spreads ε/C over every class of kept targets
-    coef = (onehot * (1 - label_smoothing) + kept * (label_smoothing / classes)) * w
-    loss = -ag.sum(logp * coef.astype(input.dtype), axis=dim)
-    return _reduce(loss, reduction, (onehot * w).sum())
+    nll = onehot * w
+    coef = nll * (1 - label_smoothing) + kept * w * (label_smoothing / classes) if label_smoothing else nll
+    return _class_loss(logp, coef, reduction, nll.sum())
 
 
 def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:

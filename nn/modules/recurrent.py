@@ -15,6 +15,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from .. import init
 from ..module import Module, Parameter
 
 __all__ = ["RNN", "LSTM", "GRU"]
@@ -35,8 +36,6 @@ class _RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         directions = 2 if bidirectional else 1
-        bound = 1.0 / math.sqrt(hidden_size)
-        rng = ag.default_generator()
         rows = self._gates * hidden_size
         for layer in range(num_layers):
             width = input_size if layer == 0 else hidden_size * directions
@@ -45,8 +44,14 @@ class _RNNBase(Module):
                 if bias:
                     shapes.update(bias_ih=(rows,), bias_hh=(rows,))
                 for name, shape in shapes.items():
-                    data = rng.uniform(-bound, bound, shape).astype(ag.get_default_dtype())
-                    setattr(self, f"{name}_l{layer}{suffix}", Parameter(data))
+                    setattr(self, f"{name}_l{layer}{suffix}", Parameter(np.empty(shape, ag.get_default_dtype())))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every weight and bias from U(-1/√hidden, 1/√hidden), in registration order (PyTorch's rule)."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
 
     def _cell(self, gi: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
         """One time step: input projection ``gi`` (N, gates·H) and state → new state."""
