@@ -6,9 +6,10 @@ report with, per input, the relative error ``‖g_num − g_ana‖ / (‖g_num�
 gradient of ``<v, f(x)>`` and its worst element. Derivatives are two-sided differences
 ``(f(x + ε) − f(x − ε)) / 2ε``; inputs are promoted to float64 first. A backward that
 returns a wrongly shaped gradient (the engine raises) counts as a failed check too.
-When both gradients are below the resolution of the differences (their round-off,
-``machine ε · Σ|v ⊙ f(x ± ε)| / ε``), the report divides by that resolution instead:
-gradients of ~1e-38 are not errors of relative size 1.
+The report also gives the check's own resolution: how much the differences change when
+the step doubles (at least their round-off), relative to the gradients. The verdict counts
+only the error beyond it, so a gradient that is pure round-off (1e-17 where it should be 0)
+is not called a bug.
 """
 from __future__ import annotations
 
@@ -187,7 +188,8 @@ def verdict(rel_error: float) -> str:
 
 @dataclass
 class InputCheck:
-    """The comparison for one input: relative error and the worst element."""
+    """The comparison for one input: relative error, the worst element, and the relative error
+    that round-off in the finite differences alone can explain (``resolution``)."""
 
     name: str
     shape: tuple
@@ -195,10 +197,16 @@ class InputCheck:
     worst_index: tuple
     numeric: float
     analytic: float
+    resolution: float = 0.0
+
+    @property
+    def excess_error(self) -> float:
+        """The relative error beyond what the differences can resolve."""
+        return max(self.rel_error - self.resolution, 0.0)
 
     @property
     def verdict(self) -> str:
-        return verdict(self.rel_error)
+        return verdict(self.excess_error)
 
 
 @dataclass
@@ -221,10 +229,10 @@ class GradcheckReport:
         return max((c.rel_error for c in self.inputs), default=0.0)
 
     def __str__(self) -> str:
-        rows = [("input", "shape", "rel. error", "verdict", "worst element", "numeric", "analytic")]
+        rows = [("input", "shape", "rel. error", "resolution", "verdict", "worst element", "numeric", "analytic")]
         for c in self.inputs:
-            rows.append((c.name, str(c.shape), f"{c.rel_error:.2e}", c.verdict, str(c.worst_index),
-                         f"{c.numeric:.6g}", f"{c.analytic:.6g}"))
+            rows.append((c.name, str(c.shape), f"{c.rel_error:.2e}", f"{c.resolution:.1e}", c.verdict,
+                         str(c.worst_index), f"{c.numeric:.6g}", f"{c.analytic:.6g}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
@@ -238,29 +246,33 @@ class GradcheckReport:
 
 def _numeric_gradients(func: Callable, inputs: tuple, wrt: Sequence[Tensor], v: Sequence[np.ndarray],
                        eps: float) -> tuple[list[np.ndarray], list[float]]:
-    """Central-difference gradients of ``<v, func(inputs)>`` for each tensor in ``wrt``, and their
-    resolution: the round-off ``machine ε · Σ|v ⊙ f| / ε`` of the differences (norm over elements)."""
+    """Central-difference gradients of ``<v, func(inputs)>`` for each tensor in ``wrt``, and how far
+    they can be trusted: the norm of their change when the step doubles, and at least their
+    round-off ``machine ε · Σ|v ⊙ f| / ε`` (cancellation inside ``func`` can make it larger)."""
     def objective() -> tuple[float, float]:
         with no_grad():
             terms = [o.data.astype(np.float64) * vi for o, vi in zip(_outputs(func, inputs), v)]
         return float(sum(np.sum(t) for t in terms)), float(sum(np.sum(np.abs(t)) for t in terms))
 
+    def difference(flat: np.ndarray, i: int, step: float) -> tuple[float, float]:
+        orig = flat[i]
+        flat[i] = orig + step
+        plus, size_plus = objective()
+        flat[i] = orig - step
+        minus, size_minus = objective()
+        flat[i] = orig
+        return (plus - minus) / (2 * step), max(size_plus, size_minus) * np.finfo(np.float64).eps / step
+
     grads, resolutions = [], []
     for x in wrt:
         flat = x.data.reshape(-1)
         g = np.zeros(flat.size)
-        size = np.zeros(flat.size)
+        spread = np.zeros(flat.size)
         for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
-            plus, size_plus = objective()
-            flat[i] = orig - eps
-            minus, size_minus = objective()
-            flat[i] = orig
-            g[i] = (plus - minus) / (2 * eps)
-            size[i] = max(size_plus, size_minus)
+            g[i], roundoff = difference(flat, i, eps)
+            spread[i] = max(abs(g[i] - difference(flat, i, 2 * eps)[0]), roundoff)
         grads.append(g.reshape(x.shape))
-        resolutions.append(float(np.linalg.norm(size)) * np.finfo(np.float64).eps / eps)
+        resolutions.append(float(np.linalg.norm(spread)))
     return grads, resolutions
 
 
@@ -290,11 +302,12 @@ def compare_gradients(func: Callable, inputs, eps: float = 1e-7, names: Sequence
         if error:
             checks.append(InputCheck(name, x.shape, np.inf, (), np.nan, np.nan))
             continue
-        denom = max(np.linalg.norm(num) + np.linalg.norm(ana), resolution)
+        denom = np.linalg.norm(num) + np.linalg.norm(ana)
         rel = float(np.linalg.norm(num - ana) / denom) if denom > 0 else 0.0
         worst = np.unravel_index(int(np.argmax(np.abs(num - ana))), x.shape) if x.size else ()
         checks.append(InputCheck(name, x.shape, rel, tuple(int(i) for i in worst),
-                                 float(num[worst]) if x.size else 0.0, float(ana[worst]) if x.size else 0.0))
+                                 float(num[worst]) if x.size else 0.0, float(ana[worst]) if x.size else 0.0,
+                                 resolution / denom if denom > 0 else 0.0))
     return GradcheckReport(checks, error)
 
 

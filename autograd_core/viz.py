@@ -75,6 +75,24 @@ def summarize(a: np.ndarray, max_elements: int = 6) -> str:
     return f"min {a.min():.4g}  mean {a.mean():.4g}  max {a.max():.4g}"
 
 
+def _short(value: Any) -> str:
+    """Compact text for an operation parameter (axes, shapes, slices, index arrays)."""
+    if isinstance(value, slice):
+        text = f"{'' if value.start is None else value.start}:{'' if value.stop is None else value.stop}"
+        return text + (f":{value.step}" if value.step is not None else "")
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_short(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}"
+    return str(value)
+
+
+def _params_text(params: dict, limit: int = 40) -> str:
+    """The operation's static parameters that are set (``axis=(0,), keepdims=True``), shortened."""
+    text = ", ".join(f"{k}={_short(v)}" for k, v in params.items() if v is not None and v is not False)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _meta(shape: tuple, dtype) -> str:
     return f"{tuple(shape)} {np.dtype(dtype).name}"
 
@@ -157,7 +175,7 @@ class _Walk:
         """Draw ``node`` and its inputs; returns its parent nodes (for the walk to continue)."""
         dot_id = self.ids[id(node)] = self._new_id("op")
         scope = node.scope or ()
-        lines = [_meta(node.shape, node.dtype)]
+        lines = [_params_text(node.params), _meta(node.shape, node.dtype)]
         if self.show_values and node.out_data is not None:
             lines.append("value: " + summarize(node.out_data))
         self.entries[dot_id] = (_label(node.prim.name, *lines), "operation", scope)
@@ -229,7 +247,7 @@ def draw_graph(*outputs: Tensor, params: Mapping[str, Tensor] | None = None, sho
                show_grads: bool = False, rankdir: str = "TB", max_nodes: int | None = None) -> GraphDrawing:
     """Draw the graph that produced ``outputs`` as a ``graphviz.Digraph`` (data flows along the edges).
 
-    Legend: grey rounded boxes are operations (primitive name, output shape and dtype); blue
+    Legend: grey rounded boxes are operations (primitive name, parameters, output shape and dtype); blue
     boxes are parameters (leaves that require grad, named by ``params`` or their ``name``, which
     ``nn`` modules set); yellow boxes are inputs (unnamed leaves that require grad, and tensors
     that do not require grad); dashed boxes are Python-number constants; green bold boxes are

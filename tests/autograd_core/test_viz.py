@@ -152,6 +152,8 @@ def test_intermediate_outputs_and_options():
     pairs = titled_edges(graph)
     assert ("exp", "h") in pairs and ("h", "mul") in pairs
     assert "rankdir=LR" in graph.source
+    params = ag.draw_graph(x[1:].reshape(1, 2).sum(axis=(0,), keepdims=True)).source  # parameters that are set
+    assert "index=1:" in params and "shape=(1, 2)" in params and "axis=(0,), keepdims=True" in params
     with pytest.raises(TypeError, match="Tensors"):
         ag.draw_graph(np.ones(3))
 
