@@ -4,17 +4,20 @@ Each layer (and direction) owns ``weight_ih_l{k}`` (gates·hidden, in), ``weight
 (gates·hidden, hidden) and the biases ``bias_ih_l{k}``, ``bias_hh_l{k}`` (suffix ``_reverse``
 for the backward direction), all initialised from U(-1/√hidden, 1/√hidden). The input
 projection is one matmul over the whole sequence; the recurrence is a Python loop over time
-steps of engine operations, so backpropagation through time comes from the engine.
+steps of engine operations, so backpropagation through time comes from the engine. As in
+PyTorch, ``dropout`` acts on the outputs of every layer but the last, in training mode only.
 """
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
 
+from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
 
@@ -28,13 +31,18 @@ class _RNNBase(Module):
     _states = 1  # tensors in the recurrent state: (h,) or (h, c)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, bidirectional: bool = False) -> None:
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> None:
         super().__init__()
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(f"{type(self).__name__}: input_size, hidden_size and num_layers must be positive, got "
                              f"{input_size}, {hidden_size}, {num_layers}")
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{type(self).__name__}: dropout probability must be in [0, 1], got {dropout}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"{type(self).__name__}: dropout applies between stacked layers only, so dropout={dropout} "
+                          "has no effect with num_layers=1", stacklevel=2)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
         directions = 2 if bidirectional else 1
         rows = self._gates * hidden_size
         for layer in range(num_layers):
@@ -46,6 +54,11 @@ class _RNNBase(Module):
                 for name, shape in shapes.items():
                     setattr(self, f"{name}_l{layer}{suffix}", Parameter(np.empty(shape, ag.get_default_dtype())))
         self.reset_parameters()
+
+    @property
+    def is_random(self) -> bool:
+        """True when dropout acts between layers, so training-mode outputs are random (see ``gradcheck_module``)."""
+        return self.dropout > 0 and self.num_layers > 1
 
     def reset_parameters(self) -> None:
         """Draw every weight and bias from U(-1/√hidden, 1/√hidden), in registration order (PyTorch's rule)."""
@@ -103,6 +116,8 @@ class _RNNBase(Module):
                 outs.append(out)
                 finals.append(final)
             x = outs[0] if len(outs) == 1 else ag.concatenate(outs, axis=2)
+            if layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, self.training)
         final = [ag.stack([f[k] for f in finals], axis=0) for k in range(self._states)]
         if not batched:
             x, final = ag.squeeze(x, 1), [ag.squeeze(f, 1) for f in final]
@@ -114,7 +129,7 @@ class _RNNBase(Module):
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
-        for name, default in (("bias", True), ("batch_first", False), ("bidirectional", False)):
+        for name, default in (("bias", True), ("batch_first", False), ("dropout", 0), ("bidirectional", False)):
             if getattr(self, name) != default:
                 s += f", {name}={getattr(self, name)}"
         return s
@@ -124,10 +139,11 @@ class RNN(_RNNBase):
     """Elman RNN: ``h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)`` with ``act`` tanh or relu."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
-                 bias: bool = True, batch_first: bool = False, bidirectional: bool = False) -> None:
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
         self.nonlinearity = nonlinearity
 
     def _cell(self, gi, state, w_hh, b_hh):

@@ -246,3 +246,11 @@ def test_second_derivatives_match_central_differences(name, ours, ref, smooth):
     x = np.random.default_rng(4).uniform(-3, 3, (2, 3))
     x = np.where(np.abs(x) < 0.1, 0.5, x)  # elu's second derivative jumps at 0
     assert_second_gradients_close(ours, ag.Tensor(x, requires_grad=True))
+
+
+def test_gradcheck_module_refuses_training_rrelu_and_checks_prelu():
+    model = nn.Sequential(nn.PReLU(3), nn.RReLU())
+    x = ag.Tensor(np.random.default_rng(8).standard_normal((4, 3)))
+    with pytest.raises(RuntimeError, match="random layer"):
+        nn.utils.gradcheck_module(model, F.mse_loss, (x,), ag.zeros(4, 3))
+    assert nn.utils.gradcheck_module(model.eval(), F.mse_loss, (x,), ag.zeros(4, 3)).ok

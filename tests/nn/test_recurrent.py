@@ -137,3 +137,47 @@ def test_errors():
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="must be positive"):
         nn.GRU(3, 0)
+
+
+def test_dropout_between_layers_in_training_only(torch):
+    ours, ref = _pair(torch, "GRU", num_layers=2, dropout=0.5)
+    assert repr(ours) == repr(ref)
+    x = ag.Tensor(np.random.default_rng(3).standard_normal((6, 2, 3)))
+    ours.eval()
+    np.testing.assert_allclose(ours(x)[0].data, ref.eval()(torch.tensor(x.data))[0].detach().numpy(), rtol=1e-10)
+    ours.train()
+    ag.manual_seed(5)
+    a = ours(x)[0].data
+    ag.manual_seed(5)
+    np.testing.assert_array_equal(ours(x)[0].data, a)
+    assert not np.allclose(a, ours.eval()(x)[0].data)
+    assert ours.is_random and not nn.GRU(3, 4, num_layers=2).is_random
+
+
+def test_dropout_one_feeds_zeros_to_the_next_layer():
+    rnn = nn.RNN(3, 4, num_layers=2, dropout=1.0)
+    top = nn.RNN(4, 4)
+    for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(top, f"{k}_l0").data = getattr(rnn, f"{k}_l1").data
+    out, _ = rnn(ag.randn(5, 2, 3))
+    np.testing.assert_allclose(out.data, top(ag.zeros(5, 2, 4))[0].data, rtol=1e-6)
+
+
+def test_dropout_with_one_layer_warns_and_bad_probability_raises():
+    with pytest.warns(UserWarning, match="no effect"):
+        nn.LSTM(3, 4, dropout=0.2)
+    with pytest.raises(ValueError, match="dropout probability"):
+        nn.LSTM(3, 4, num_layers=2, dropout=1.5)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_gradcheck_module_checks_every_parameter_and_refuses_while_dropout_is_active(kind):
+    layer = getattr(nn, kind)(2, 3, num_layers=2, dropout=0.3)
+    x, target = ag.Tensor(np.random.default_rng(6).standard_normal((3, 2, 2))), ag.zeros(3, 2, 3)
+
+    def loss_fn(result, target):
+        return nn.functional.mse_loss(result[0], target)
+
+    with pytest.raises(RuntimeError, match="random layer"):
+        nn.utils.gradcheck_module(layer, loss_fn, (x,), target)
+    assert nn.utils.gradcheck_module(layer.eval(), loss_fn, (x,), target).ok
