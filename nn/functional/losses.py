@@ -35,13 +35,17 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return ag.sum(loss) if reduction == "sum" else ag.mean(loss)
 
 
-def _as_tensor(value) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+def _as_tensor(value, like: Tensor) -> Tensor:
+    """``value`` as a Tensor; raw floating data takes ``like``'s dtype (numpy data never upcasts float32)."""
+    if isinstance(value, Tensor):
+        return value
+    value = np.asarray(value)
+    return Tensor(value.astype(like.dtype) if value.dtype.kind == "f" else value)
 
 
 def _paired(name: str, input: Tensor, target) -> Tensor:
     """``target`` as a Tensor, after checking it has ``input``'s shape (no silent broadcasting)."""
-    target = _as_tensor(target)
+    target = _as_tensor(target, input)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     return target
@@ -104,7 +108,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
     target = _paired("binary_cross_entropy_with_logits", input, target)
     softplus_neg = _log1p_exp(-input)  # -log sigmoid(x)
     if pos_weight is not None:
-        softplus_neg = softplus_neg * ((_as_tensor(pos_weight) - 1) * target + 1)
+        softplus_neg = softplus_neg * ((_as_tensor(pos_weight, input) - 1) * target + 1)
     loss = (1 - target) * input + softplus_neg
     return _reduce(loss if weight is None else loss * weight, reduction)
 

@@ -276,3 +276,12 @@ def test_second_derivatives_of_logit_losses():
                                   ag.Tensor(logits, requires_grad=True))
     assert_second_gradients_close(lambda x: F.binary_cross_entropy_with_logits(x, ag.Tensor(T01), pos_weight=PW),
                                   ag.Tensor(X, requires_grad=True))
+
+
+def test_numpy_targets_keep_the_input_dtype():
+    x = ag.Tensor(X.astype(np.float32), requires_grad=True)
+    for loss in (F.mse_loss(x, Y), F.huber_loss(x, Y.tolist()), F.kl_div(x, T01),
+                 F.binary_cross_entropy_with_logits(x, T01, W, pos_weight=PW),
+                 F.cross_entropy(x, T01 / T01.sum(1, keepdims=True), np.ones(3), label_smoothing=0.1),
+                 F.cross_entropy(x, np.array([0, 2, 1, 1]), np.ones(3), label_smoothing=0.1)):
+        assert loss.dtype == np.float32
