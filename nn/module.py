@@ -152,13 +152,13 @@ class Module:
                 t.name = f"{name}.{sub}"
 
     # ----------------------------------------------------------------- traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """``(dotted name, module)`` for this module and every descendant, each once, depth first."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module and every descendant, depth first; a shared module once."""
         seen = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
@@ -268,9 +268,9 @@ class Module:
         return missing, unexpected
 
     def _state_tensors(self) -> dict[str, Tensor]:
-        """Every parameter and persistent buffer by dotted name (a shared module under each of its names once)."""
+        """Every parameter and persistent buffer by dotted name; a shared module appears under each of its names."""
         out = {}
-        for mod_name, module in self.named_modules():
+        for mod_name, module in self.named_modules(remove_duplicate=False):
             pre = f"{mod_name}." if mod_name else ""
             out.update((pre + k, p) for k, p in module._parameters.items() if p is not None)
             out.update((pre + k, b) for k, b in module._buffers.items()
