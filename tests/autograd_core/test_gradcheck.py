@@ -188,6 +188,16 @@ def test_verdict_scale_and_report_table():
     assert all(c.verdict == "correct" for c in report.inputs)
 
 
+def test_round_off_is_not_called_a_bug():
+    tiny = ag.Tensor(np.array(1.2e-38), requires_grad=True)  # cos'(x) = -sin(x) = -1.2e-38; differences give 0
+    (check,) = ag.check_gradients(ag.cos, [tiny]).inputs
+    assert check.rel_error == pytest.approx(1.0) and check.resolution > 1 and check.verdict == "correct"
+    (check,) = ag.check_gradients(SquareHalf.apply, [ag.Tensor(np.array(1e-30), requires_grad=True)]).inputs
+    assert check.verdict == "correct"  # a factor 2 on a 1e-30 gradient is below what differences resolve
+    (check,) = ag.check_gradients(SquareHalf.apply, [ag.Tensor(np.array(1e-3), requires_grad=True)]).inputs
+    assert check.verdict == "bug" and check.resolution < 1e-3
+
+
 # ------------------------------------------------------------------ every registered primitive
 DIFFERENTIABLE = [r for r in all_ops() if r.differentiable]
 SECOND_ORDER = [r for r in DIFFERENTIABLE if r.order >= 2]
