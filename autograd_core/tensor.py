@@ -285,7 +285,7 @@ class Tensor:
     # ----------------------------------------------------------------- operations as methods
     for _name in (
         "add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square",
-        "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
+        "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "erf", "tanh", "sigmoid", "relu",
         "maximum", "minimum", "clip", "clamp",
         "sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "norm", "softmax", "log_softmax",
         "reshape", "transpose", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze",

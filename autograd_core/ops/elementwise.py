@@ -24,6 +24,12 @@ def _tie_weight(a, b) -> Tensor:
     return new_tensor(np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b)))
 
 
+def _erf_forward(x):
+    from scipy.special import erf  # imported on first use: scipy is only needed for this op
+
+    return erf(x)
+
+
 def _sigmoid_forward(x):
     # 1/(1+e^-x) = (1 + tanh(x/2)) / 2: one stable ufunc call, no overflow for any x
     return (np.tanh(x * 0.5) + 1) * 0.5
@@ -41,6 +47,8 @@ EXPM1 = _unary("expm1", np.expm1, lambda g, out: g * (out + 1), saves=("out",))
 SQRT = _unary("sqrt", np.sqrt, lambda g, out: g / (out * 2), saves=("out",), domain=POSITIVE)
 SIN = _unary("sin", np.sin, lambda g, x: g * _ops.cos(x))
 COS = _unary("cos", np.cos, lambda g, x: -g * _ops.sin(x))
+ERF = _unary("erf", _erf_forward, lambda g, x: g * _ops.exp(-x * x) * (2 / np.sqrt(np.pi)),  # erf' = 2/√π e^(-x²)
+             numpy=())
 # The VJPs of tanh and sigmoid are primitives of their own, one numpy expression instead of
 # three engine calls in every backward pass (speed); their own VJPs keep higher orders exact.
 TANH_BACKWARD = register(Primitive(
@@ -93,8 +101,8 @@ CLIP = register(Primitive(
     vjp=lambda g, x, min=None, max=None: g * _mask(
         ((x.data >= min) if min is not None else True) & ((x.data <= max) if max is not None else True))))
 
-exp, log, log1p, expm1, sqrt, sin, cos, tanh, sigmoid, relu, maximum, minimum = (
-    r.function for r in (EXP, LOG, LOG1P, EXPM1, SQRT, SIN, COS, TANH, SIGMOID, RELU, MAXIMUM, MINIMUM))
+exp, log, log1p, expm1, sqrt, sin, cos, erf, tanh, sigmoid, relu, maximum, minimum = (
+    r.function for r in (EXP, LOG, LOG1P, EXPM1, SQRT, SIN, COS, ERF, TANH, SIGMOID, RELU, MAXIMUM, MINIMUM))
 
 
 @WHERE.public

@@ -9,7 +9,6 @@ and log-softmax are max-shifted engine primitives.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
@@ -123,19 +122,13 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
-    """Gaussian error linear unit ``x * Φ(x)``.
-
-    ``approximate='tanh'`` uses ``0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))``. The exact form
-    ``0.5 x (1 + erf(x / √2))`` needs an ``erf`` engine primitive; until ``autograd_core`` has
-    one, ``'none'`` falls back to the tanh form (within ~5e-4 of exact) and warns.
+    """Gaussian error linear unit ``x * Φ(x)``: exactly ``0.5 x (1 + erf(x / √2))`` (the default), or
+    with ``approximate='tanh'`` the form ``0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))``.
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     if approximate == "none":
-        erf = getattr(ag, "erf", None)
-        if erf is not None:
-            return x * (erf(x * math.sqrt(0.5)) + 1.0) * 0.5
-        warnings.warn("gelu: autograd_core has no erf primitive; using the tanh approximation", stacklevel=2)
+        return x * (ag.erf(x * math.sqrt(0.5)) + 1.0) * 0.5
     inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
     return x * (ag.tanh(inner) + 1.0) * 0.5
 

@@ -180,14 +180,6 @@ def test_gelu_exact_matches_torch(torch):
     np.testing.assert_allclose(g, tg, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.skipif(hasattr(ag, "erf"), reason="exact gelu is available")
-def test_gelu_exact_falls_back_to_tanh_form_with_warning():
-    x = ag.Tensor(GRID)
-    with pytest.warns(UserWarning, match="erf"):
-        y = F.gelu(x)
-    np.testing.assert_array_equal(y.data, F.gelu(x, approximate="tanh").data)
-
-
 def test_gelu_rejects_unknown_approximation():
     with pytest.raises(ValueError, match="approximate"):
         F.gelu(ag.ones(2), approximate="sigmoid")
