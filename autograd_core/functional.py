@@ -143,36 +143,33 @@ def jacobian(func: Callable, inputs, create_graph: bool = False):
     return _nest(blocks, out_tuple, in_tuple, create_graph)
 
 
-def _scalar_output(func: Callable, xs: tuple, fn: str) -> Tensor:
+def _scalar_gradient(func: Callable, inputs, create_graph: bool, fn: str) -> tuple:
+    """``(in_tuple, xs, out, grad out)`` for a ``func`` returning one single-element Tensor; the
+    gradient is recorded (``create_graph``) so that it can be differentiated again."""
+    in_tuple, xs = _as_tuple(inputs, "inputs", fn)
+    xs = _prepare(xs, create_graph)
     _, outs = _call(func, xs, fn)
     if len(outs) != 1 or outs[0].size != 1:
         raise RuntimeError(f"{fn}: the function given to {fn} must return a single Tensor with a single element")
-    return outs[0]
+    out = outs[0]
+    with enable_grad():
+        gradient = _grads((out,), xs, (Tensor(np.ones(out.shape, out.dtype)),), create_graph=True)
+    return in_tuple, xs, out, gradient
 
 
 def hessian(func: Callable, inputs, create_graph: bool = False):
     """The Hessian of a scalar ``func``; block ``[i][j]`` has shape ``in_i.shape + in_j.shape``."""
-    in_tuple, xs = _as_tuple(inputs, "inputs", "hessian")
-    xs = _prepare(xs, create_graph)
-    out = _scalar_output(func, xs, "hessian")
+    in_tuple, xs, _, gradient = _scalar_gradient(func, inputs, create_graph, "hessian")
     with enable_grad():
-        gradient = _grads((out,), xs, (Tensor(np.ones(out.shape, out.dtype)),), create_graph=True)
         blocks = _jacobian_blocks(gradient, xs, create_graph)
     return _nest(blocks, in_tuple, in_tuple, create_graph)
 
 
-def _gradient_and_vectors(func: Callable, inputs, v, fn: str) -> tuple:
-    in_tuple, xs = _as_tuple(inputs, "inputs", fn)
-    return in_tuple, xs, _vectors(v, xs, "input", fn)
-
-
 def vhp(func: Callable, inputs, v=None, create_graph: bool = False) -> tuple:
     """``(func(inputs), v^T H)`` for a scalar ``func``: the gradient of ``<grad func, v>``."""
-    in_tuple, xs, vs = _gradient_and_vectors(func, inputs, v, "vhp")
-    xs = _prepare(xs, create_graph)
-    out = _scalar_output(func, xs, "vhp")
+    in_tuple, xs, out, gradient = _scalar_gradient(func, inputs, create_graph, "vhp")
+    vs = _vectors(v, xs, "input", "vhp")
     with enable_grad():
-        gradient = _grads((out,), xs, (Tensor(np.ones(out.shape, out.dtype)),), create_graph=True)
         product = _grads(gradient, xs, vs, create_graph)
     return _finish((out,), create_graph)[0], _unpack(_finish(product, create_graph), in_tuple)
 
@@ -182,10 +179,8 @@ def hvp(func: Callable, inputs, v=None, create_graph: bool = False) -> tuple:
 
     Never forms the Hessian, so it costs a few backward passes at any number of parameters.
     """
-    in_tuple, xs, vs = _gradient_and_vectors(func, inputs, v, "hvp")
-    xs = _prepare(xs, create_graph)
-    out = _scalar_output(func, xs, "hvp")
+    in_tuple, xs, out, gradient = _scalar_gradient(func, inputs, create_graph, "hvp")
+    vs = _vectors(v, xs, "input", "hvp")
     with enable_grad():
-        gradient = _grads((out,), xs, (Tensor(np.ones(out.shape, out.dtype)),), create_graph=True)
         product = _forward_product(gradient, xs, vs, create_graph)
     return _finish((out,), create_graph)[0], _unpack(_finish(product, create_graph), in_tuple)
