@@ -142,3 +142,19 @@ def test_plateau_matches_torch(kwargs, torch):
 def test_bad_arguments(make, error, message):
     with pytest.raises(error, match=message):
         make(_optimizer())
+
+
+def test_plateau_state_dict_round_trip():
+    opt = _optimizer()
+    sched = S.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    for metric in PLATEAU_METRICS[:6]:
+        sched.step(metric)
+    opt2 = _optimizer()
+    sched2 = S.ReduceLROnPlateau(opt2)
+    opt2.load_state_dict(opt.state_dict())
+    sched2.load_state_dict(sched.state_dict())
+    for metric in PLATEAU_METRICS[6:]:
+        sched.step(metric)
+        sched2.step(metric)
+        assert sched2.get_last_lr() == sched.get_last_lr()
+    assert (sched2.patience, sched2.best) == (1, 0.3)
