@@ -112,7 +112,8 @@ class _Walk:
         self.show_values = show_values
         self.show_grads = show_grads
         self.entries: dict[str, tuple] = {}  # dot id -> (label, kind, scope)
-        self.ids: dict[int, str] = {}  # id(Node or leaf Tensor or named constant) -> dot id
+        self.ids: dict[int, str] = {}  # id(Node or leaf Tensor) -> dot id
+        self.named_constants: dict[tuple, str] = {}  # (name, shape, dtype) -> dot id: one node per named input
         self.edges: list[tuple] = []  # (tail, head); a tail may be a Node drawn later or never
         self.via: dict[int, str] = {}  # id(Node) -> the output-tensor node its value flows out of
 
@@ -158,13 +159,13 @@ class _Walk:
                                     scope)
             return dot_id
         _, shape, dtype, name = entry
-        key = hash(("constant", name, tuple(shape), str(dtype))) if name else None
-        if key in self.ids:
-            return self.ids[key]
+        key = (name, tuple(shape), str(dtype))
+        if name and key in self.named_constants:
+            return self.named_constants[key]
         dot_id = self._new_id("c")
         self.entries[dot_id] = (_label(name or "tensor", _meta(shape, dtype)), "input", scope)
-        if key is not None:
-            self.ids[key] = dot_id
+        if name:
+            self.named_constants[key] = dot_id
         return dot_id
 
     def cost(self, node: Node) -> int:

@@ -78,6 +78,9 @@ def test_each_tensor_appears_once_and_names_come_from_tensors():
     assert pairs.count(("w", "matmul")) == 2 and pairs.count(("tensor (requires grad)", "mul")) == 2
     renamed = ag.draw_graph(out, params={"weight": w})  # params= wins over tensor.name
     assert "weight" in titles(renamed) and "w" not in titles(renamed)
+    data = ag.Tensor(np.ones(3))
+    data.name = "data"  # an input without grad: drawn from the node's metadata, once per name
+    assert titles(ag.draw_graph((w @ data).sum() + (data * x).sum())).count("data") == 1
 
 
 def test_labels_are_escaped():
