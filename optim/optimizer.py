@@ -7,7 +7,7 @@ the subclass's ``_update`` under ``no_grad``. State is keyed by the parameter ob
 ``Tensor`` hashes by identity), and ``state_dict`` refers to parameters by their position, as
 PyTorch does, so a checkpoint can be loaded into a fresh optimizer over new parameter objects.
 Updates write the parameters' storage in place and bump their version counters; scratch arrays
-are cached per shape, so a step allocates nothing beyond what a formula needs.
+are reused between steps, so a step allocates nothing beyond what a formula needs.
 """
 from __future__ import annotations
 
@@ -137,12 +137,16 @@ class Optimizer:
         return g
 
     def _scratch(self, like: np.ndarray, slot: int) -> np.ndarray:
-        """A reusable work array shaped like ``like``; slot 0 holds the gradient, 1 and 2 the update."""
-        key = (slot, like.shape, like.dtype)
-        buf = self._scratch_arrays.get(key)
-        if buf is None:
-            buf = self._scratch_arrays[key] = np.empty_like(like)
-        return buf
+        """A reusable work array shaped like ``like``; slot 0 holds the gradient, 1 and 2 the update.
+
+        One flat buffer per slot and dtype, as large as the largest parameter, so the scratch memory
+        never exceeds three parameters' worth however many parameters there are.
+        """
+        key = (slot, like.dtype)
+        flat = self._scratch_arrays.get(key)
+        if flat is None or flat.size < like.size:
+            flat = self._scratch_arrays[key] = np.empty(like.size, like.dtype)
+        return flat[:like.size].reshape(like.shape)
 
     def _init_state(self, p: Tensor, group: dict) -> dict:
         """The state of ``p`` before its first update."""
