@@ -184,3 +184,17 @@ def test_bad_parameter_containers_raise_type_error():
 def test_repr_lists_the_groups():
     text = repr(optim.Adam([ag.Tensor([1.0], requires_grad=True)], lr=0.01))
     assert text.startswith("Adam (") and "lr: 0.01" in text and "params" not in text
+
+
+@pytest.mark.parametrize("cls, kwargs", ALL, ids=ALL_IDS)
+def test_step_leaves_gradients_untouched_and_bumps_versions(cls, kwargs):
+    params = make_params(np.float32)
+    opt = cls(params, maximize=True, **kwargs)
+    for step in range(1, 4):
+        opt.zero_grad()
+        backward(params)
+        grads = [p.grad.data.copy() for p in params]
+        opt.step()
+        for p, g in zip(params, grads):
+            np.testing.assert_array_equal(p.grad.data, g)
+            assert p.dtype == np.float32 and p._version >= step
