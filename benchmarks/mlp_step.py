@@ -1,0 +1,176 @@
+"""One training step of an MLP 784-256-128-10 (ReLU, float32): our engine against numpy by hand and PyTorch.
+
+A step is forward, cross-entropy, backward and a plain SGD update. "numpy by hand" writes the
+same network's forward, backward and update directly in numpy (no graph): the floor for any
+numpy-based engine. PyTorch (CPU, one thread) runs when installed. The contenders alternate
+within one run, so the ratios are measured under the same machine load; times are medians of
+CPU time (``time.process_time``). Peak memory per step comes from ``tracemalloc`` (which sees
+numpy's allocations, not PyTorch's), in a separate pass so tracing does not slow the timings.
+Every contender runs its matrix products on one thread (``OPENBLAS_NUM_THREADS`` etc. default to 1
+unless set), which keeps the ratios stable on a shared machine; set them to compare multi-threaded.
+"""
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy loads its BLAS
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import autograd_core as ag  # noqa: E402
+import nn  # noqa: E402
+import nn.functional as F  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError:  # PyTorch is optional
+    torch = None
+
+SIZES = (784, 256, 128, 10)
+LR = 0.01
+
+
+def _weights(seed: int = 0) -> list[np.ndarray]:
+    """Initial (weight, bias) arrays of the three layers, shared by every contender."""
+    model = nn.Sequential(*(nn.Linear(a, b) for a, b in zip(SIZES[:-1], SIZES[1:])))
+    return [p.data.copy() for p in model.parameters()]
+
+
+def _data(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((batch, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], batch)
+
+
+def make_ours(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    params = list(model.parameters())
+    model.load_state_dict(dict(zip(model.state_dict(), weights)))
+    xt, yt = ag.Tensor(x), ag.Tensor(y)
+
+    def step() -> float:
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        with ag.no_grad():
+            for p in params:
+                p.sub_(p.grad, alpha=LR)
+                p.grad = None
+        return loss.item()
+
+    return step
+
+
+def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+    w1, b1, w2, b2, w3, b3 = (w.copy() for w in weights)
+    n = len(x)
+    rows = np.arange(n)
+
+    def step() -> float:
+        h1 = x @ w1.T + b1
+        a1 = np.maximum(h1, 0)
+        h2 = a1 @ w2.T + b2
+        a2 = np.maximum(h2, 0)
+        z = a2 @ w3.T + b3
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
+        g = e / s  # d loss / d logits = (softmax - one_hot) / n
+        g[rows, y] -= 1
+        g /= n
+        gw3, gb3 = g.T @ a2, g.sum(axis=0)
+        g = (g @ w3) * (h2 > 0)
+        gw2, gb2 = g.T @ a1, g.sum(axis=0)
+        g = (g @ w2) * (h1 > 0)
+        gw1, gb1 = g.T @ x, g.sum(axis=0)
+        for w, gw in ((w1, gw1), (b1, gb1), (w2, gw2), (b2, gb2), (w3, gw3), (b3, gb3)):
+            w -= LR * gw
+        return loss
+
+    return step
+
+
+def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    model.load_state_dict({k: torch.tensor(w) for k, w in zip(model.state_dict(), weights)})
+    params = list(model.parameters())
+    xt, yt = torch.tensor(x), torch.tensor(y)
+
+    def step() -> float:
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p.sub_(p.grad, alpha=LR)
+                p.grad = None
+        return loss.item()
+
+    return step
+
+
+def _cpu_time(step: Callable[[], float]) -> float:
+    t0 = time.process_time()
+    step()
+    return time.process_time() - t0
+
+
+def _peak_mib(step: Callable[[], float]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2 ** 20
+
+
+def run(batch: int, repeats: int) -> dict:
+    """Median step time (ms) and peak traced memory (MiB) per contender for one batch size."""
+    weights, (x, y) = _weights(), _data(batch)
+    makers = {"ours": make_ours, "numpy": make_numpy}
+    if torch is not None:
+        makers["torch"] = make_torch
+    steps = {name: make(weights, x, y) for name, make in makers.items()}
+    losses = {name: step() for name, step in steps.items()}  # warm-up; the first losses must agree
+    assert max(losses.values()) - min(losses.values()) < 1e-4, losses
+    samples = {name: [] for name in steps}
+    names = list(steps)
+    for r in range(repeats):  # interleaved, so slow phases of a shared machine hit all alike;
+        for name in names[r % len(names):] + names[:r % len(names)]:  # rotated, so none always runs cold
+            samples[name].append(_cpu_time(steps[name]))
+    result = {name: {"ms": float(np.median(v)) * 1e3} for name, v in samples.items()}
+    for name in ("ours", "numpy"):
+        result[name]["peak"] = _peak_mib(steps[name])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--batches", type=int, nargs="+", default=[128, 1024])
+    args = parser.parse_args()
+    if torch is not None:
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    print(f"BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}")
+    print(f"MLP {'-'.join(map(str, SIZES))} ReLU float32, one SGD step (forward, cross-entropy, backward, update); "
+          f"median CPU time of {args.repeats} interleaved runs")
+    print("| batch | ours ms | numpy by hand ms | PyTorch ms | ours / numpy | ours / PyTorch | "
+          "peak ours MiB | peak numpy MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for batch in args.batches:
+        r = run(batch, args.repeats)
+        ours, numpy_ms = r["ours"]["ms"], r["numpy"]["ms"]
+        torch_ms, vs_torch = ("n/a", "n/a") if "torch" not in r else (f"{r['torch']['ms']:.2f}",
+                                                                       f"{ours / r['torch']['ms']:.2f}")
+        print(f"| {batch} | {ours:.2f} | {numpy_ms:.2f} | {torch_ms} | {ours / numpy_ms:.2f} | {vs_torch} | "
+              f"{r['ours']['peak']:.1f} | {r['numpy']['peak']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
