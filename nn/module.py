@@ -8,7 +8,7 @@ attached to a parent, so the outermost model's names win.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -30,6 +30,13 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped: model keys absent from the dict, and dict keys unused."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Module:
@@ -218,6 +225,12 @@ class Module:
         """Set evaluation mode: same as ``train(False)``."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient tracking of every parameter on or off (e.g. to freeze a sub-network)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient to None (default) or to zeros."""
         for p in self.parameters():
@@ -240,7 +253,7 @@ class Module:
         """Copies of every parameter and persistent buffer as ndarrays, keyed by dotted name."""
         return {k: t.data.copy() for k, t in self._state_tensors().items()}
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True) -> tuple[list[str], list[str]]:
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values into the existing tensors in place; returns ``(missing_keys, unexpected_keys)``.
 
         With ``strict`` every missing key, unexpected key and shape mismatch is reported in one
@@ -265,7 +278,7 @@ class Module:
                 if k in state_dict:
                     value = state_dict[k]
                     t.copy_(value.data if isinstance(value, Tensor) else np.asarray(value))
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> dict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name; a shared module appears under each of its names."""

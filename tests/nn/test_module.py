@@ -109,6 +109,14 @@ def test_train_eval_apply_zero_grad():
     assert all(p.grad is None for p in m.parameters())
 
 
+def test_requires_grad_freezes_parameters():
+    m = Block()
+    m.fc.requires_grad_(False)
+    m(ag.randn(4, 3)).sum().backward()
+    assert m.fc.weight.grad is None and m.norm.weight.grad is not None
+    assert m.num_parameters(trainable_only=True) == m.num_parameters() - 16
+
+
 def test_forward_not_implemented():
     with pytest.raises(NotImplementedError, match="Module must implement forward"):
         nn.Module()(1)
@@ -149,6 +157,7 @@ def test_load_state_dict_non_strict():
     sd = {"fc.weight": np.full((4, 3), 2.0), "other": np.zeros(1)}
     missing, unexpected = m.load_state_dict(sd, strict=False)
     assert unexpected == ["other"] and "fc.bias" in missing
+    assert m.load_state_dict(sd, strict=False).unexpected_keys == ["other"]
     assert (m.fc.weight.data == 2).all()
     with pytest.raises(RuntimeError, match="shape mismatches"):
         m.load_state_dict({"fc.weight": np.zeros(3)}, strict=False)
