@@ -70,10 +70,8 @@ class Module:
             raise AttributeError(f"call Module.__init__() in {type(self).__name__}.__init__ before assigning '{name}'")
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            self._forget(name)
             self.register_parameter(name, value)
         elif isinstance(value, Module):
-            self._forget(name)
             self.add_module(name, value)
         elif name in params:
             if value is not None:
@@ -103,19 +101,17 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
-        if not self._forget(name):
+        if any(name in members for members in (self._parameters, self._buffers, self._modules)):
+            self._forget(name)
+        else:
             object.__delattr__(self, name)
 
-    def _forget(self, name: str) -> bool:
-        """Drop ``name`` from every registry and the instance dict; True if it was registered."""
-        found = False
+    def _forget(self, name: str) -> None:
+        """Drop ``name`` from every registry and the instance dict (before it is registered anew)."""
         for members in (self._parameters, self._buffers, self._modules):
-            if name in members:
-                del members[name]
-                found = True
+            members.pop(name, None)
         self._non_persistent.discard(name)
         self.__dict__.pop(name, None)
-        return found
 
     def _check_name(self, name: str) -> None:
         if not isinstance(name, str) or not name or "." in name:

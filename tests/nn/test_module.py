@@ -77,6 +77,11 @@ def test_assignment_rules():
     assert [k for k, _ in m.named_children()] == ["fc"]
     m.plain = 3  # ordinary attributes are untouched
     assert m.plain == 3
+    m.plain = nn.Parameter(np.zeros(1, np.float32))  # ... until a Parameter replaces one
+    assert "plain" in dict(m.named_parameters())
+    m.other = 4
+    del m.other, m.plain
+    assert not hasattr(m, "other") and "plain" not in dict(m.named_parameters())
     with pytest.raises(TypeError, match="nn.Parameter"):
         m.register_parameter("w", ag.ones(2))
     with pytest.raises(KeyError, match="without '.'"):
