@@ -191,4 +191,12 @@ def draw_model(model: Module, *inputs, **kwargs):
     """
     with ag.record_scopes():
         out = model(*inputs)
-    return ag.draw_graph(*(out if isinstance(out, tuple) else (out,)), params=dict(model.named_parameters()), **kwargs)
+    return ag.draw_graph(*_tensors(out), params=dict(model.named_parameters()), **kwargs)
+
+
+def _tensors(out: Any) -> list[Tensor]:
+    """The tensors in a model output that may nest tuples, lists and dicts (e.g. ``LSTM``'s ``(y, (h, c))``)."""
+    if isinstance(out, Tensor):
+        return [out]
+    items = out.values() if isinstance(out, dict) else out if isinstance(out, (tuple, list)) else ()
+    return [t for item in items for t in _tensors(item)]

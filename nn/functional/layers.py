@@ -17,7 +17,8 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_nor
            "pad", "embedding", "maxout"]
 
 
-def _pair(v, name: str) -> tuple[int, int]:
+def pair(v, name: str) -> tuple[int, int]:
+    """``v`` as a pair of ints (an int is repeated), for kernel sizes, strides, paddings and dilations."""
     pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
     if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair, got {v!r}")
@@ -33,10 +34,10 @@ def _windows(x: Tensor, kernel_size, stride, padding, dilation, fill: float) -> 
     """Pad the two spatial dims of an NCHW tensor with ``fill`` and view every window: ``(N, C, oh, ow, kh, kw)``."""
     if x.ndim != 4:
         raise ValueError(f"expected an NCHW input with 4 dimensions, got shape {x.shape}")
-    ph, pw = _pair(padding, "padding")
+    ph, pw = pair(padding, "padding")
     if ph or pw:
         x = ag.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), fill)
-    return ag.sliding_window(x, _pair(kernel_size, "kernel_size"), _pair(stride, "stride"), _pair(dilation, "dilation"))
+    return ag.sliding_window(x, pair(kernel_size, "kernel_size"), pair(stride, "stride"), pair(dilation, "dilation"))
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1) -> Tensor:
@@ -51,8 +52,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
 
 def max_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, dilation: int = 1) -> Tensor:
     """Maximum over each window; padding never wins (it is -inf). Ties share the gradient evenly."""
-    ph, pw = _pair(padding, "padding")
-    kh, kw = _pair(kernel_size, "kernel_size")
+    ph, pw = pair(padding, "padding")
+    kh, kw = pair(kernel_size, "kernel_size")
     if 2 * ph > kh or 2 * pw > kw:
         raise ValueError(f"padding {padding} should be at most half of kernel_size {kernel_size}")
     cols = _windows(x, kernel_size, kernel_size if stride is None else stride, padding, dilation, -np.inf)
@@ -63,8 +64,8 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, count_incl
     """Mean over each window; padded zeros count in the divisor unless ``count_include_pad=False``."""
     stride = kernel_size if stride is None else stride
     total = _windows(x, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1))
-    if count_include_pad or _pair(padding, "padding") == (0, 0):
-        kh, kw = _pair(kernel_size, "kernel_size")
+    if count_include_pad or pair(padding, "padding") == (0, 0):
+        kh, kw = pair(kernel_size, "kernel_size")
         return total / (kh * kw)
     ones = Tensor(np.ones((1, 1) + x.shape[2:], x.dtype))
     return total / _windows(ones, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1)).data

@@ -5,13 +5,10 @@ from autograd_core import Tensor
 
 from .. import functional as F
 from ..module import Module
+from ..functional.layers import pair
 from .linear import empty_parameter, reset_affine
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
-
-
-def _pair(v) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)
 
 
 class Conv2d(Module):
@@ -21,8 +18,8 @@ class Conv2d(Module):
                  bias: bool = True, dtype=None) -> None:
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        self.kernel_size, self.stride = pair(kernel_size, "kernel_size"), pair(stride, "stride")
+        self.padding, self.dilation = pair(padding, "padding"), pair(dilation, "dilation")
         self.weight = empty_parameter(out_channels, in_channels, *self.kernel_size, dtype=dtype)
         self.bias = empty_parameter(out_channels, dtype=dtype) if bias else None
         self.reset_parameters()

@@ -149,3 +149,9 @@ def test_draw_model_clusters_modules_and_names_parameters():
     for label in ("0: Linear", "1: BatchNorm1d", "2: Linear"):
         assert label in dot
     assert dot.count("subgraph cluster_") == 4  # Sequential + its three children
+
+
+def test_draw_model_with_nested_outputs():
+    lstm = nn.LSTM(3, 4)
+    dot = nn.utils.draw_model(lstm, ag.randn(2, 1, 3)).source
+    assert dot.count("<B>output ") == 3 and "weight_ih_l0" in dot
