@@ -289,3 +289,11 @@ def test_reprs():
     assert repr(nn.LayerNorm(5)) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True)"
     assert repr(nn.Embedding(3, 2)) == "Embedding(3, 2)"
     assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1)"
+
+
+@pytest.mark.parametrize("name", ["linear", "conv", "maxpool-pad", "avgpool-pad", "batchnorm2d", "layernorm"])
+def test_layer_second_order_gradients(name):
+    _, make, shape, _ = LAYERS[IDS.index(name)]
+    layer = _randomize(make())
+    x = ag.Tensor(np.random.default_rng(6).standard_normal(shape), requires_grad=True)
+    assert ag.gradgradcheck(lambda x: layer(x), (x,))
