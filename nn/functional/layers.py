@@ -40,13 +40,23 @@ def _windows(x: Tensor, kernel_size, stride, padding, dilation, fill: float) -> 
     return ag.sliding_window(x, pair(kernel_size, "kernel_size"), pair(stride, "stride"), pair(dilation, "dilation"))
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1) -> Tensor:
-    """2-D cross-correlation of an NCHW input with a ``(out, in, kh, kw)`` weight, plus a per-channel bias."""
-    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: input of shape {x.shape} does not fit weight of shape {weight.shape} "
-                         f"(expected N×{weight.shape[1]}×H×W)")
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D cross-correlation of an NCHW input with a ``(out, in/groups, kh, kw)`` weight, plus a per-channel bias.
+
+    With ``groups`` > 1 the channels split into that many independent convolutions (PyTorch's meaning).
+    """
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1] * groups or weight.shape[0] % groups:
+        raise ValueError(f"conv2d: input of shape {x.shape} does not fit weight of shape {weight.shape} with "
+                         f"groups={groups} (expected N×{weight.shape[1] * groups}×H×W)")
     cols = _windows(x, weight.shape[2:], stride, padding, dilation, 0.0)
-    out = ag.einsum("nchwij,ocij->nohw", cols, weight)
+    if groups == 1:
+        out = ag.einsum("nchwij,ocij->nohw", cols, weight)
+    else:
+        n, _, oh, ow, kh, kw = cols.shape
+        cols = cols.reshape(n, groups, -1, oh, ow, kh, kw)
+        w = weight.reshape(groups, -1, *weight.shape[1:])
+        out = ag.einsum("ngchwij,gocij->ngohw", cols, w).reshape(n, -1, oh, ow)
     return out if bias is None else out + bias.reshape(1, -1, 1, 1)
 
 
@@ -60,7 +70,7 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, dilation: 
     return cols.max(axis=(-2, -1))
 
 
-def avg_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, count_include_pad: bool = True) -> Tensor:
+def avg_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, *, count_include_pad: bool = True) -> Tensor:
     """Mean over each window; padded zeros count in the divisor unless ``count_include_pad=False``."""
     stride = kernel_size if stride is None else stride
     total = _windows(x, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1))

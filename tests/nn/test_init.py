@@ -82,8 +82,9 @@ def test_fan_needs_two_dims():
 @pytest.mark.parametrize("ours,theirs", [
     (lambda: nn.Linear(400, 300), lambda T: T.nn.Linear(400, 300)),
     (lambda: nn.Conv2d(16, 32, 5), lambda T: T.nn.Conv2d(16, 32, 5)),
+    (lambda: nn.Conv2d(16, 32, 5, groups=4), lambda T: T.nn.Conv2d(16, 32, 5, groups=4)),
     (lambda: nn.Maxout(400, 100, 3), lambda T: T.nn.Linear(400, 300)),
-], ids=["linear", "conv", "maxout"])
+], ids=["linear", "conv", "conv-groups", "maxout"])
 def test_default_init_bounds_match_torch(torch, ours, theirs):
     m, ref = ours(), theirs(torch)
     bound = 1 / math.sqrt(np.prod(m.weight.shape[1:]))  # weight and bias both reduce to U(±1/sqrt(fan_in))

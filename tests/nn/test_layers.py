@@ -19,6 +19,10 @@ LAYERS = [
      lambda T: T.nn.Conv2d(2, 3, 3, stride=2, padding=1)),
     ("conv-dilated", lambda: nn.Conv2d(2, 3, (2, 3), padding=(1, 0), dilation=2, dtype=F64), (1, 2, 6, 7),
      lambda T: T.nn.Conv2d(2, 3, (2, 3), padding=(1, 0), dilation=2)),
+    ("conv-groups", lambda: nn.Conv2d(4, 6, 3, padding=1, groups=2, dtype=F64), (2, 4, 4, 5),
+     lambda T: T.nn.Conv2d(4, 6, 3, padding=1, groups=2)),
+    ("conv-depthwise", lambda: nn.Conv2d(3, 3, 2, groups=3, bias=False, dtype=F64), (1, 3, 4, 4),
+     lambda T: T.nn.Conv2d(3, 3, 2, groups=3, bias=False)),
     ("maxpool", lambda: nn.MaxPool2d(2), (2, 2, 4, 6), lambda T: T.nn.MaxPool2d(2)),
     ("maxpool-pad", lambda: nn.MaxPool2d(3, stride=2, padding=1), (1, 2, 5, 5),
      lambda T: T.nn.MaxPool2d(3, stride=2, padding=1)),
@@ -276,6 +280,8 @@ def test_layer_shape_errors():
         nn.Linear(3, 2)(ag.randn(4, 5))
     with pytest.raises(ValueError, match="expected N×2×H×W"):
         nn.Conv2d(2, 3, 3)(ag.randn(1, 3, 5, 5))
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.Conv2d(4, 3, 3, groups=2)
     with pytest.raises(ValueError, match="normalized_shape"):
         nn.LayerNorm(3)(ag.randn(2, 4))
     with pytest.raises(ValueError, match="at most half"):
@@ -285,6 +291,7 @@ def test_layer_shape_errors():
 def test_reprs():
     assert repr(nn.Conv2d(1, 2, 3, padding=1, bias=False)) == \
         "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)"
+    assert repr(nn.Conv2d(4, 4, 1, groups=4)) == "Conv2d(4, 4, kernel_size=(1, 1), stride=(1, 1), groups=4)"
     assert repr(nn.BatchNorm2d(4)) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
     assert repr(nn.LayerNorm(5)) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True)"
     assert repr(nn.Embedding(3, 2)) == "Embedding(3, 2)"
