@@ -221,6 +221,27 @@ class Module:
         """Set evaluation mode: same as ``train(False)``."""
         return self.train(False)
 
+    def to(self, dtype) -> Module:
+        """Cast every floating parameter, gradient and buffer to ``dtype`` in place (the objects stay the same)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to needs a floating dtype, got {dtype}")
+        for t in (*self.parameters(), *self.buffers()):
+            if t.data.dtype.kind == "f":
+                t.data = t.data.astype(dtype)
+                t._version += 1
+                if t.grad is not None:
+                    t.grad = Tensor(t.grad.data.astype(dtype))
+        return self
+
+    def double(self) -> Module:
+        """Cast floating parameters and buffers to float64."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Cast floating parameters and buffers to float32."""
+        return self.to(np.float32)
+
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Switch gradient tracking of every parameter on or off (e.g. to freeze a sub-network)."""
         for p in self.parameters():

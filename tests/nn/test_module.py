@@ -220,3 +220,16 @@ def test_call_records_module_scopes():
         y = m(x)
     assert y.grad_fn.scope == ("Sequential", "1: Linear")
     assert m(x).grad_fn.scope is None  # not recorded by default
+
+
+def test_to_double_float_cast_in_place():
+    m = Block()
+    m(ag.randn(4, 3)).sum().backward()
+    weight = m.fc.weight
+    assert m.double() is m and m.fc.weight is weight
+    assert all(p.dtype == np.float64 and p.grad.dtype == np.float64 for p in m.parameters())
+    assert m.norm.running_mean.dtype == np.float64 and m.norm.num_batches_tracked.dtype == np.int64
+    assert m(ag.Tensor(np.ones((2, 3)))).dtype == np.float64
+    assert m.float().fc.weight.dtype == np.float32
+    with pytest.raises(TypeError, match="floating dtype"):
+        m.to(np.int32)
