@@ -31,6 +31,8 @@ def as_array(data, dtype=None) -> np.ndarray:
         return np.asarray(data, dtype=dtype)
     if isinstance(data, np.ndarray):
         return data
+    if isinstance(data, np.generic):  # a numpy scalar keeps its dtype, like an array
+        return np.asarray(data)
     arr = np.asarray(data)
     if arr.dtype.kind == "f" or (arr.dtype.kind == "O" and arr.size):
         return arr.astype(_default_dtype, copy=False)

@@ -10,6 +10,7 @@ def test_dtype_rules():
     assert ag.tensor(3.0).dtype == np.float32
     assert ag.tensor([1, 2]).dtype == np.int64
     assert ag.tensor(np.zeros(2, np.float64)).dtype == np.float64
+    assert ag.tensor(np.float64(0.2)).dtype == np.float64 and ag.tensor(np.float32(1)).dtype == np.float32
     assert ag.tensor([1, 2], dtype=np.float64).dtype == np.float64
     assert ag.tensor([True, False]).dtype == np.bool_
 
