@@ -1,10 +1,11 @@
 """One training step of an MLP 784-256-128-10 (ReLU, float32): our engine against numpy by hand and PyTorch.
 
-A step is forward, cross-entropy, backward and a plain SGD update. "numpy by hand" writes the
-same network's forward, backward and update directly in numpy (no graph): the floor for any
-numpy-based engine. PyTorch (CPU, one thread) runs when installed. The contenders alternate
-within one run, so the ratios are measured under the same machine load; times are medians of
-CPU time (``time.process_time``). Peak memory per step comes from ``tracemalloc`` (which sees
+A step is forward, cross-entropy, backward and an optimizer update: Adam by default
+(``optim.Adam`` / Adam by hand with in-place ``out=`` updates / ``torch.optim.Adam``), or plain
+SGD with ``--optimizer sgd``. "numpy by hand" writes the same network's forward, backward and
+update directly in numpy (no graph): the floor for any numpy-based engine. PyTorch (CPU, one
+thread) runs when installed. The contenders alternate within one run, so the ratios are
+measured under the same machine load; times are medians of CPU time (``time.process_time``). Peak memory per step comes from ``tracemalloc`` (which sees
 numpy's allocations, not PyTorch's), in a separate pass so tracing does not slow the timings.
 Every contender runs its matrix products on one thread (``OPENBLAS_NUM_THREADS`` etc. default to 1
 unless set), which keeps the ratios stable on a shared machine; set them to compare multi-threaded.
@@ -27,6 +28,7 @@ import numpy as np  # noqa: E402
 import autograd_core as ag  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
+import optim  # noqa: E402
 
 try:
     import torch  # noqa: E402
@@ -34,7 +36,8 @@ except ImportError:  # PyTorch is optional
     torch = None
 
 SIZES = (784, 256, 128, 10)
-LR = 0.01
+LR = {"sgd": 0.01, "adam": 1e-3}
+BETAS, EPS = (0.9, 0.999), 1e-8
 
 
 def _weights(seed: int = 0) -> list[np.ndarray]:
@@ -48,26 +51,63 @@ def _data(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return rng.standard_normal((batch, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], batch)
 
 
-def make_ours(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+def make_ours(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: str) -> Callable[[], float]:
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    params = list(model.parameters())
     model.load_state_dict(dict(zip(model.state_dict(), weights)))
+    opt = (optim.Adam(model.parameters(), lr=LR[method], betas=BETAS, eps=EPS) if method == "adam"
+           else optim.SGD(model.parameters(), lr=LR[method]))
     xt, yt = ag.Tensor(x), ag.Tensor(y)
 
     def step() -> float:
         loss = F.cross_entropy(model(xt), yt)
         loss.backward()
-        with ag.no_grad():
-            for p in params:
-                p.sub_(p.grad, alpha=LR)
-                p.grad = None
+        opt.step()
+        opt.zero_grad()
         return loss.item()
 
     return step
 
 
-def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
-    w1, b1, w2, b2, w3, b3 = (w.copy() for w in weights)
+def _numpy_sgd(params: list[np.ndarray]) -> Callable[[list[np.ndarray]], None]:
+    def update(grads: list[np.ndarray]) -> None:
+        for w, g in zip(params, grads):
+            w -= LR["sgd"] * g
+
+    return update
+
+
+def _numpy_adam(params: list[np.ndarray]) -> Callable[[list[np.ndarray]], None]:
+    """Adam by hand, moments and parameters updated in place (one scratch buffer per parameter)."""
+    (b1, b2), lr = BETAS, LR["adam"]
+    m = [np.zeros_like(w) for w in params]
+    v = [np.zeros_like(w) for w in params]
+    scratch = [np.empty_like(w) for w in params]
+    t = [0]
+
+    def update(grads: list[np.ndarray]) -> None:
+        t[0] += 1
+        step_size = lr / (1 - b1 ** t[0])
+        root_correction = np.sqrt(1 - b2 ** t[0])
+        for w, g, mi, vi, tmp in zip(params, grads, m, v, scratch):
+            mi *= b1
+            mi += (1 - b1) * g
+            vi *= b2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
+            vi += tmp
+            np.sqrt(vi, out=tmp)
+            tmp /= root_correction
+            tmp += EPS
+            np.divide(mi, tmp, out=tmp)
+            tmp *= step_size
+            w -= tmp
+
+    return update
+
+
+def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: str) -> Callable[[], float]:
+    w1, b1, w2, b2, w3, b3 = params = [w.copy() for w in weights]
+    update = _numpy_adam(params) if method == "adam" else _numpy_sgd(params)
     n = len(x)
     rows = np.arange(n)
 
@@ -89,27 +129,25 @@ def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Calla
         gw2, gb2 = g.T @ a1, g.sum(axis=0)
         g = (g @ w2) * (h1 > 0)
         gw1, gb1 = g.T @ x, g.sum(axis=0)
-        for w, gw in ((w1, gw1), (b1, gb1), (w2, gw2), (b2, gb2), (w3, gw3), (b3, gb3)):
-            w -= LR * gw
+        update([gw1, gb1, gw2, gb2, gw3, gb3])
         return loss
 
     return step
 
 
-def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: str) -> Callable[[], float]:
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
                                 torch.nn.ReLU(), torch.nn.Linear(128, 10))
     model.load_state_dict({k: torch.tensor(w) for k, w in zip(model.state_dict(), weights)})
-    params = list(model.parameters())
+    opt = (torch.optim.Adam(model.parameters(), lr=LR[method], betas=BETAS, eps=EPS) if method == "adam"
+           else torch.optim.SGD(model.parameters(), lr=LR[method]))
     xt, yt = torch.tensor(x), torch.tensor(y)
 
     def step() -> float:
         loss = torch.nn.functional.cross_entropy(model(xt), yt)
         loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p.sub_(p.grad, alpha=LR)
-                p.grad = None
+        opt.step()
+        opt.zero_grad()
         return loss.item()
 
     return step
@@ -130,15 +168,16 @@ def _peak_mib(step: Callable[[], float]) -> float:
     return peak / 2 ** 20
 
 
-def run(batch: int, repeats: int) -> dict:
+def run(batch: int, repeats: int, method: str) -> dict:
     """Median step time (ms) and peak traced memory (MiB) per contender for one batch size."""
     weights, (x, y) = _weights(), _data(batch)
     makers = {"ours": make_ours, "numpy": make_numpy}
     if torch is not None:
         makers["torch"] = make_torch
-    steps = {name: make(weights, x, y) for name, make in makers.items()}
-    losses = {name: step() for name, step in steps.items()}  # warm-up; the first losses must agree
-    assert max(losses.values()) - min(losses.values()) < 1e-4, losses
+    steps = {name: make(weights, x, y, method) for name, make in makers.items()}
+    for _ in range(3):  # warm-up; the losses of every step must agree (same trajectory)
+        losses = {name: step() for name, step in steps.items()}
+        assert max(losses.values()) - min(losses.values()) < 1e-4, losses
     samples = {name: [] for name in steps}
     names = list(steps)
     for r in range(repeats):  # interleaved, so slow phases of a shared machine hit all alike;
@@ -154,17 +193,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--batches", type=int, nargs="+", default=[128, 1024])
+    parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
     args = parser.parse_args()
     if torch is not None:
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     print(f"BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}")
-    print(f"MLP {'-'.join(map(str, SIZES))} ReLU float32, one SGD step (forward, cross-entropy, backward, update); "
-          f"median CPU time of {args.repeats} interleaved runs")
+    print(f"MLP {'-'.join(map(str, SIZES))} ReLU float32, one {args.optimizer} step (forward, cross-entropy, "
+          f"backward, update); median CPU time of {args.repeats} interleaved runs")
     print("| batch | ours ms | numpy by hand ms | PyTorch ms | ours / numpy | ours / PyTorch | "
           "peak ours MiB | peak numpy MiB |")
     print("|---|---|---|---|---|---|---|---|")
     for batch in args.batches:
-        r = run(batch, args.repeats)
+        r = run(batch, args.repeats, args.optimizer)
         ours, numpy_ms = r["ours"]["ms"], r["numpy"]["ms"]
         torch_ms, vs_torch = ("n/a", "n/a") if "torch" not in r else (f"{r['torch']['ms']:.2f}",
                                                                        f"{ours / r['torch']['ms']:.2f}")
