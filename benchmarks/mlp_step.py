@@ -5,8 +5,9 @@ A step is forward, cross-entropy, backward and an optimizer update: Adam by defa
 SGD with ``--optimizer sgd``. "numpy by hand" writes the same network's forward, backward and
 update directly in numpy (no graph): the floor for any numpy-based engine. PyTorch (CPU, one
 thread) runs when installed. The contenders alternate within one run, so the ratios are
-measured under the same machine load; times are medians of CPU time (``time.process_time``). Peak memory per step comes from ``tracemalloc`` (which sees
-numpy's allocations, not PyTorch's), in a separate pass so tracing does not slow the timings.
+measured under the same machine load; times are medians of CPU time (``time.process_time``).
+Peak memory per step comes from ``tracemalloc`` (which sees numpy's allocations, not PyTorch's),
+in a separate pass so tracing does not slow the timings.
 Every contender runs its matrix products on one thread (``OPENBLAS_NUM_THREADS`` etc. default to 1
 unless set), which keeps the ratios stable on a shared machine; set them to compare multi-threaded.
 """
