@@ -108,10 +108,11 @@ class ModuleGradcheckReport:
     numeric: float
     analytic: float
     num_parameters: int
+    resolution: float = 0.0  # relative error that round-off in the differences alone explains
 
     @property
     def verdict(self) -> str:
-        return verdict(self.rel_error)
+        return verdict(max(self.rel_error - self.resolution, 0.0))
 
     @property
     def ok(self) -> bool:
@@ -178,7 +179,8 @@ def gradcheck_module(model: Module, loss_fn: Callable, inputs, targets, eps: flo
     i = int(np.searchsorted(offsets, flat, side="right") - 1)
     name, p = named[i]
     index = tuple(int(j) for j in np.unravel_index(flat - offsets[i], p.shape)) if p.shape else ()
-    report = ModuleGradcheckReport(check.rel_error, name, index, check.numeric, check.analytic, int(offsets[-1]))
+    report = ModuleGradcheckReport(check.rel_error, name, index, check.numeric, check.analytic, int(offsets[-1]),
+                                   check.resolution)
     if raise_exception and not report.ok:
         raise RuntimeError(f"gradcheck_module failed: {report}")
     return report
