@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) graphviz
 
-$(STAMP): pyproject.toml
+# Reinstall when the metadata or the set of packages changes (the editable install maps packages).
+$(STAMP): pyproject.toml $(wildcard */__init__.py)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
