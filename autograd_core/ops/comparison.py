@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import REAL, Primitive, register
+from ..registry import NONZERO, REAL, Primitive, register
 
 
-def _nondiff(name, forward, numpy=None, arity=1, **kw):
+def _nondiff(name, forward, numpy=None, arity=1, domain=None, **kw):
     inputs = ("a", "b") if arity == 2 else ("x",)
-    return register(Primitive(name, forward, vjp=None, inputs=inputs, domain=(REAL,) * arity, order=0,
+    return register(Primitive(name, forward, vjp=None, inputs=inputs, domain=domain or (REAL,) * arity, order=0,
                               numpy=(forward,) if numpy is None else numpy, **kw))
 
 
@@ -22,8 +22,9 @@ LT = _nondiff("lt", np.less, arity=2)
 LE = _nondiff("le", np.less_equal, arity=2)
 GT = _nondiff("gt", np.greater, arity=2)
 GE = _nondiff("ge", np.greater_equal, arity=2)
-FLOORDIV = _nondiff("floordiv", np.floor_divide, arity=2, torch=lambda T, a, b: T.floor_divide(a, b))
-MOD = _nondiff("mod", np.mod, arity=2, torch=lambda T, a, b: T.remainder(a, b))
+FLOORDIV = _nondiff("floordiv", np.floor_divide, arity=2, domain=(REAL, NONZERO),
+                    torch=lambda T, a, b: T.floor_divide(a, b))
+MOD = _nondiff("mod", np.mod, arity=2, domain=(REAL, NONZERO), torch=lambda T, a, b: T.remainder(a, b))
 SIGN = _nondiff("sign", np.sign)
 FLOOR = _nondiff("floor", np.floor)
 CEIL = _nondiff("ceil", np.ceil)
