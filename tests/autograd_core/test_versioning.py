@@ -42,3 +42,12 @@ def test_unrelated_in_place_change_is_fine():
         other.add_(1)
     loss.backward()
     np.testing.assert_allclose(w.grad.data, 3.0)
+
+
+def test_parameter_update_between_forward_and_backward_of_linear_is_caught():
+    w = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    loss = ag.linear(ag.tensor(np.ones((4, 3))), w).sum()
+    with ag.no_grad():
+        w.sub_(0.1)  # an optimizer step before backward would make the gradient wrong
+    with pytest.raises(RuntimeError, match="LinearBackward"):
+        loss.backward()
