@@ -56,6 +56,32 @@ def _count_dependencies(roots: Sequence) -> dict:
     return deps
 
 
+def _leading_to(roots: Sequence, targets: dict) -> set:
+    """The edges from which some edge in ``targets`` is reachable (post-order walk, no recursion).
+
+    ``grad()`` computes VJPs only into these, so branches that cannot reach its inputs cost nothing.
+    """
+    needed: set = set()
+    seen: set = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        edge, finished = stack.pop()
+        if finished:
+            if edge in targets or any(p in needed for p in edge.parents if p is not None):
+                needed.add(edge)
+            continue
+        if edge in seen:
+            continue
+        seen.add(edge)
+        if type(edge) is not Node:
+            if edge in targets:
+                needed.add(edge)
+            continue
+        stack.append((edge, True))  # finished after all its parents (a DAG has no path back)
+        stack.extend((p, False) for p in edge.parents if p is not None and p not in seen)
+    return needed
+
+
 def _saved_values(node: Node) -> tuple:
     """The node's saved values as the VJPs expect them, after checking none was modified in place."""
     saved = node.saved
@@ -147,6 +173,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
     """
     edges = [t.grad_fn if t.grad_fn is not None else t for t in roots]
     deps = _count_dependencies(edges)
+    needed = None if capture is None else _leading_to(edges, capture)
     pending: dict = {}
     for e, g in zip(edges, grads):
         pending[e] = pending[e] + g if e in pending else g
@@ -185,7 +212,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
             for i, parent in enumerate(node.parents):
                 if parent is None:
                     continue
-                if g is not None:
+                if g is not None and (needed is None or parent in needed):
                     gi = vjps[i](g, *saved, **params)
                     if gi is not None:
                         gi = _fit_gradient(node, gi, parent)

@@ -209,3 +209,26 @@ def test_einsum_gradients_match_matmul():
     ag.einsum("ij,jk->ik", a, b).sum().backward()
     np.testing.assert_allclose(a.grad.data, np.ones((2, 4)) @ b.data.T)
     np.testing.assert_allclose(b.grad.data, a.data.T @ np.ones((2, 4)))
+
+
+def test_grad_skips_branches_that_cannot_reach_its_inputs():
+    calls = []
+
+    class Counted(ag.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(1)
+            return g * 2
+
+    x, w = _x(), _x((1.0, 1.0, 1.0))
+    y = (x * 3).sum() + Counted.apply(w).sum()
+    (gx,) = ag.grad(y, x)
+    np.testing.assert_allclose(gx.data, 3.0)
+    assert calls == []  # w's branch was never differentiated
+    (gw,) = ag.grad((x * Counted.apply(w)).sum(), w)
+    np.testing.assert_allclose(gw.data, 2 * x.data)
+    assert calls == [1]
