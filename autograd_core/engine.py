@@ -98,7 +98,7 @@ def _saved_values(node: Node) -> tuple:
         if kind == "in":
             value = restore(value, node.parents[i], version, node)
         elif kind == "out":
-            if node.version != 0:
+            if node.memory_owner._version != version:
                 raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
                                    "but is needed for gradient computation")
             value = new_tensor(node.out, node)

@@ -24,16 +24,19 @@ _NO_PARAMS: dict = {}  # shared by every node without static parameters (never m
 class Node:
     """One recorded operation: its primitive, input edges and what its VJPs need.
 
-    ``version`` counts in-place changes of the node's output tensor. Saved values are kept as
-    plain arrays and numbers wherever possible (a non-leaf input is its array, rebuilt into a
-    tensor of its producer node at backward time), so a long graph holds few objects that
+    ``_version`` counts in-place changes of the node's output tensor. When that output is a view
+    of another tensor's memory (reshape, permute, basic indexing, ...), ``base`` names the owner of
+    that memory (a leaf tensor or another node) and the owner's counter is the one bumped and
+    checked, as PyTorch shares one version counter between a view and its base. Saved values are
+    kept as plain arrays and numbers wherever possible (a non-leaf input is its array, rebuilt
+    into a tensor of its producer node at backward time), so a long graph holds few objects that
     Python's cyclic garbage collector must traverse: that keeps building it linear in time.
     Rarely used annotations (hooks, ``retain_grad``, anomaly stack, module scope) live in one
     ``extra`` record so the common path sets as few fields as possible.
     """
 
-    __slots__ = ("prim", "parents", "constants", "saved", "versions", "params", "shape", "dtype", "out", "version",
-                 "extra", "__weakref__")
+    __slots__ = ("prim", "parents", "constants", "saved", "versions", "params", "shape", "dtype", "out", "_version",
+                 "base", "extra", "__weakref__")
 
     @property
     def name(self) -> str:
@@ -44,6 +47,11 @@ class Node:
     def next_functions(self) -> tuple:
         """The input edges: a ``Node``, a leaf ``Tensor``, or None for inputs without grad."""
         return self.parents
+
+    @property
+    def memory_owner(self):
+        """The node or leaf tensor whose version counter covers this node's output memory."""
+        return self if self.base is None else self.base
 
     @property
     def freed(self) -> bool:
@@ -130,10 +138,10 @@ def _edges(args: tuple) -> tuple:
 
 def keep(a, data) -> tuple:
     """What to save for input ``a`` and its version stamp: a non-leaf tensor as its bare array
-    (stamped with its producer's version), a leaf or constant tensor as itself, a number as is."""
+    (stamped with its memory owner's version), a leaf or constant tensor as itself, a number as is."""
     if isinstance(a, Tensor):
         if a.grad_fn is not None:
-            return a.data, a.grad_fn.version
+            return a.data, a.grad_fn.memory_owner._version
         return a, a._version
     return data, None
 
@@ -141,8 +149,9 @@ def keep(a, data) -> tuple:
 def restore(value, parent, version, node: Node):
     """Rebuild a saved input for the VJP, raising if it was modified in place since forward."""
     if type(parent) is Node and type(value) is np.ndarray:
-        if parent.version != version:
-            raise _modified_error(node, value.shape, parent.version, version)
+        now = parent.memory_owner._version
+        if now != version:
+            raise _modified_error(node, value.shape, now, version)
         return new_tensor(value, parent)
     if isinstance(value, Tensor):
         if value._version != version:
@@ -196,8 +205,11 @@ def apply(prim, *args, **params) -> Tensor:
     node.parents, node.constants = _edges(args)
     node.shape = out.shape
     node.dtype = out.dtype
-    node.out = node.extra = None
-    node.version = 0
+    node.out = node.extra = node.base = None
+    node._version = 0
+    if prim.view and np.may_share_memory(out, datas[0]):  # a view of the first input's memory
+        a = args[0]
+        node.base = a.grad_fn.memory_owner if a.grad_fn is not None else a
     if prim.save_plan:
         saved, versions = [], []
         for kind, i in prim.save_plan:
@@ -205,7 +217,7 @@ def apply(prim, *args, **params) -> Tensor:
                 value, version = keep(args[i], datas[i])
             elif kind == "out":
                 node.out = out
-                value, version = _OUT, None
+                value, version = _OUT, node.memory_owner._version
             elif kind == "extra":
                 value, version = extras[i], None
             else:  # every input of a variadic primitive
@@ -255,8 +267,8 @@ def make_node(prim, inputs: tuple, out: np.ndarray) -> Tensor:
     node.parents, node.constants = _edges(inputs)
     node.shape = out.shape
     node.dtype = out.dtype
-    node.out = node.extra = None
-    node.version = 0
+    node.out = node.extra = node.base = None
+    node._version = 0
     node.saved = node.versions = ()
     if state.annotate:
         _annotate(node)

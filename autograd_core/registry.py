@@ -109,6 +109,7 @@ class Primitive(OpRecord):
     extras: tuple = ()
     broadcasts: bool = False
     variadic: bool = False
+    view: bool = False  # the result may share the first input's memory (reshape, permute, basic indexing, ...)
 
     def __post_init__(self) -> None:
         if self.variadic:

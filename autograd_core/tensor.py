@@ -187,8 +187,10 @@ class Tensor:
 
     def _bump(self) -> "Tensor":
         self._version += 1
-        if self.grad_fn is not None:  # saved copies of a non-leaf are stamped with its node's version
-            self.grad_fn.version += 1
+        if self.grad_fn is not None:  # saved copies of a non-leaf are stamped with its memory owner's version
+            owner = self.grad_fn.memory_owner
+            if owner is not self:
+                owner._version += 1
         return self
 
     def __setitem__(self, index, value) -> None:

@@ -56,7 +56,7 @@ def _sample_getitem(s, domains):
 
 
 GETITEM = register(Primitive(
-    "getitem", lambda x, index: (x[index], x.shape), extras=("in_shape",), saves=("in_shape",),
+    "getitem", lambda x, index: (x[index], x.shape), extras=("in_shape",), saves=("in_shape",), view=True,
     sample=_sample_getitem, torch=None,
     vjp=lambda g, in_shape, index: _apply(INDEX_ADD, g, index=index, shape=in_shape)))
 INDEX_ADD = register(Primitive(

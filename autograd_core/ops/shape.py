@@ -116,14 +116,15 @@ def _pad_vjp(g, pad_width, value):
 
 
 RESHAPE = register(Primitive(
-    "reshape", _reshape_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_reshape,
+    "reshape", _reshape_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_reshape, view=True,
     numpy=(np.reshape,), vjp=lambda g, in_shape, shape: reshape(g, in_shape)))
 PERMUTE = register(Primitive(
-    "permute", _permute_forward, sample=_sample_permute, numpy=(np.transpose,),
+    "permute", _permute_forward, sample=_sample_permute, numpy=(np.transpose,), view=True,
     torch=lambda T, x, axes: T.permute(x, axes),
     vjp=lambda g, axes: permute(g, tuple(np.argsort(axes)))))
 BROADCAST_TO = register(Primitive(
     "broadcast_to", _broadcast_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_broadcast_to,
+    view=True,
     numpy=(np.broadcast_to,), vjp=lambda g, in_shape, shape: sum_to(g, in_shape)))
 SUM_TO = register(Primitive(
     "sum_to", _sum_to_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_sum_to,
@@ -140,7 +141,7 @@ PAD = register(Primitive(
     torch=lambda T, x, pad_width, value: T.nn.functional.pad(x, [w for pair in pad_width[::-1] for w in pair],
                                                              value=value)))
 FLIP = register(Primitive(
-    "flip", lambda x, axis: np.flip(x, axis), sample=_sample_axis, numpy=(np.flip,),
+    "flip", lambda x, axis: np.flip(x, axis), sample=_sample_axis, numpy=(np.flip,), view=True,
     torch=lambda T, x, axis: T.flip(x, (axis,)),
     vjp=lambda g, axis: flip(g, axis)))
 ASTYPE = register(Primitive(

@@ -61,7 +61,7 @@ def _sample_col2im(s, domains):
 
 SLIDING_WINDOW = register(Primitive(
     "sliding_window", lambda x, window_shape, stride, dilation: _window_forward(x, window_shape, stride, dilation),
-    extras=("in_shape",), saves=("in_shape",), sample=_sample_window, torch=None,
+    extras=("in_shape",), saves=("in_shape",), sample=_sample_window, torch=None, view=True,
     vjp=lambda g, in_shape, window_shape, stride, dilation: _apply(
         COL2IM, g, shape=in_shape, window_shape=window_shape, stride=stride, dilation=dilation)))
 COL2IM = register(Primitive(

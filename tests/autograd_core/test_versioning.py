@@ -51,3 +51,30 @@ def test_parameter_update_between_forward_and_backward_of_linear_is_caught():
         w.sub_(0.1)  # an optimizer step before backward would make the gradient wrong
     with pytest.raises(RuntimeError, match="LinearBackward"):
         loss.backward()
+
+
+def test_in_place_change_through_a_view_is_caught():
+    x = ag.tensor(np.array([1.0, 2.0, 3.0, 4.0]), requires_grad=True)
+    h = x * 1.0
+    v = h.reshape(2, 2)
+    loss = (h * h).sum()  # mul saves h's array
+    with ag.no_grad():
+        v[0, 0] = 10.0  # writes into h's memory
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_saved_view_of_a_modified_leaf_is_caught():
+    w = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    x = ag.tensor(np.ones((4, 2)))
+    loss = (x @ w[:, :2]).sum()  # matmul saves the slice of w, a view of w's memory
+    with ag.no_grad():
+        w.mul_(3.0)
+    with pytest.raises(RuntimeError, match="MatmulBackward"):
+        loss.backward()
+
+
+def test_views_of_unmodified_tensors_backpropagate():
+    x = ag.tensor(np.arange(6.0), requires_grad=True)
+    (x.reshape(2, 3).T * x.reshape(3, 2)).sum().backward()
+    assert x.grad.shape == (6,)
