@@ -121,19 +121,21 @@ def _edges(args: tuple) -> tuple:
     graph can show them without the graph keeping their arrays alive.
     """
     parents = []
-    constants = ()
-    for i, a in enumerate(args):
-        if a.__class__ is Tensor or isinstance(a, Tensor):
+    constants = []
+    i = -1
+    for a in args:
+        i += 1
+        if isinstance(a, Tensor):
             if a.requires_grad:
                 parents.append(a.grad_fn or a)
                 continue
-            constants += ((i, a.data.shape, a.data.dtype, a.name),)
+            constants.append((i, a.data.shape, a.data.dtype, a.name))
         elif type(a) is float or type(a) is int:
-            constants += ((i, a),)
+            constants.append((i, a))
         else:  # an array or other data: its description only
-            constants += ((i, np.shape(a), getattr(a, "dtype", None), None),)
+            constants.append((i, np.shape(a), getattr(a, "dtype", None), None))
         parents.append(None)
-    return tuple(parents), constants
+    return tuple(parents), tuple(constants)
 
 
 def keep(a, data) -> tuple:
