@@ -25,12 +25,9 @@ class ModuleList(Module):
             raise IndexError(f"index {idx} is out of range for {type(self).__name__} of length {len(keys)}")
         return keys[idx]
 
-    def _from_list(self, modules: list) -> ModuleList:
-        return ModuleList(modules)
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return self._from_list(list(self._modules.values())[idx])
+            return ModuleList(list(self._modules.values())[idx])
         return self._modules[self._key(idx)]
 
     def __setitem__(self, idx: int, module: Module) -> None:
@@ -65,8 +62,10 @@ class Sequential(ModuleList):
         else:
             super().__init__(modules)
 
-    def _from_list(self, modules: list) -> Sequential:
-        return Sequential(*modules)
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):  # PyTorch keeps the children's names: s[1:] has keys "1", "2", ...
+            return Sequential(dict(list(self._modules.items())[idx]))
+        return super().__getitem__(idx)
 
     def forward(self, x):
         for m in self._modules.values():

@@ -8,12 +8,17 @@ attached to a parent, so the outermost model's names win.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+
+
+def _shape(value: Any) -> tuple:
+    """Shape of a state_dict value: a Tensor, an ndarray or anything numpy can read."""
+    return value.shape if isinstance(value, Tensor) else tuple(np.shape(value))
 
 
 class Parameter(Tensor):
@@ -276,11 +281,13 @@ class Module:
         With ``strict`` every missing key, unexpected key and shape mismatch is reported in one
         ``RuntimeError`` and nothing is loaded. Shape mismatches always raise.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict expects a mapping of names to arrays, got {type(state_dict).__name__}")
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        mismatched = [f"{k}: checkpoint {tuple(np.shape(state_dict[k]))} vs model {own[k].shape}"
-                      for k in own if k in state_dict and tuple(np.shape(state_dict[k])) != own[k].shape]
+        mismatched = [f"{k}: checkpoint {_shape(state_dict[k])} vs model {own[k].shape}"
+                      for k in own if k in state_dict and _shape(state_dict[k]) != own[k].shape]
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))

@@ -60,18 +60,29 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     return out if bias is None else out + bias.reshape(1, -1, 1, 1)
 
 
-def max_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, dilation: int = 1) -> Tensor:
-    """Maximum over each window; padding never wins (it is -inf). Ties share the gradient evenly."""
+def _check_pool_padding(kernel_size, padding) -> None:
     ph, pw = pair(padding, "padding")
     kh, kw = pair(kernel_size, "kernel_size")
     if 2 * ph > kh or 2 * pw > kw:
-        raise ValueError(f"padding {padding} should be at most half of kernel_size {kernel_size}")
+        raise ValueError(f"pooling padding {padding} should be at most half of kernel_size {kernel_size}")
+
+
+def max_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, dilation: int = 1) -> Tensor:
+    """Maximum over each window; padding never wins (it is -inf).
+
+    As in PyTorch, the whole gradient of a window goes to its first maximal element, also when
+    several elements tie (a ``max`` reduction would share it among them).
+    """
+    _check_pool_padding(kernel_size, padding)
     cols = _windows(x, kernel_size, kernel_size if stride is None else stride, padding, dilation, -np.inf)
-    return cols.max(axis=(-2, -1))
+    flat = cols.reshape(*cols.shape[:4], -1)
+    first = np.argmax(flat.data, axis=-1)[..., None]
+    return ag.where(np.arange(flat.shape[-1]) == first, flat, 0.0).sum(axis=-1)
 
 
 def avg_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, *, count_include_pad: bool = True) -> Tensor:
     """Mean over each window; padded zeros count in the divisor unless ``count_include_pad=False``."""
+    _check_pool_padding(kernel_size, padding)
     stride = kernel_size if stride is None else stride
     total = _windows(x, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1))
     if count_include_pad or pair(padding, "padding") == (0, 0):
@@ -179,6 +190,9 @@ def embedding(indices, weight: Tensor, padding_idx: int | None = None) -> Tensor
     idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding needs integer indices, got dtype {idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+        raise IndexError(f"embedding: indices must be in [0, {weight.shape[0]}), got values from {idx.min()} "
+                         f"to {idx.max()}")
     rows = weight[idx]
     if padding_idx is None:
         return rows
