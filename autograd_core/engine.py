@@ -90,8 +90,8 @@ def _saved_values(node: Node) -> tuple:
     plan = node.prim.save_plan
     if plan is None:  # a user Function: values as saved, tensors stamped with their versions
         for value, version in zip(saved, node.versions):
-            if version is not None and value._version != version:
-                raise _modified_error(node, value.shape, value._version, version)
+            if version is not None and value._owner()._version != version:
+                raise _modified_error(node, value.shape, value._owner()._version, version)
         return saved
     restored = []
     for (kind, i), value, version in zip(plan, saved, node.versions):

@@ -112,7 +112,7 @@ class Function:
             else:
                 t = new_tensor(np.asarray(data))
             saved.append(t)
-            versions.append(t._version)
+            versions.append(t._owner()._version)
         result.grad_fn.saved = tuple(saved)
         result.grad_fn.versions = tuple(versions)
         return result

@@ -144,7 +144,7 @@ def keep(a, data) -> tuple:
     if isinstance(a, Tensor):
         if a.grad_fn is not None:
             return a.data, a.grad_fn.memory_owner._version
-        return a, a._version
+        return a, a._owner()._version
     return data, None
 
 
@@ -156,8 +156,9 @@ def restore(value, parent, version, node: Node):
             raise _modified_error(node, value.shape, now, version)
         return new_tensor(value, parent)
     if isinstance(value, Tensor):
-        if value._version != version:
-            raise _modified_error(node, value.shape, value._version, version)
+        now = value._owner()._version
+        if now != version:
+            raise _modified_error(node, value.shape, now, version)
         return value
     return new_tensor(value) if type(value) is np.ndarray else value
 
@@ -200,7 +201,10 @@ def apply(prim, *args, **params) -> Tensor:
     if scalars and out.dtype == np.float64 and not _has_float64(datas):
         out = out.astype(get_default_dtype())  # integer tensor and a Python float: default dtype
     if not (needs_grad and state.grad_enabled and prim.differentiable):
-        return new_tensor(out)
+        result = new_tensor(out)
+        if prim.view and isinstance(args[0], Tensor) and np.may_share_memory(out, datas[0]):
+            result._base = args[0]._owner()  # a view made without a graph still shares the counter
+        return result
     node = Node()
     node.prim = prim
     node.params = params or _NO_PARAMS
@@ -210,8 +214,7 @@ def apply(prim, *args, **params) -> Tensor:
     node.out = node.extra = node.base = None
     node._version = 0
     if prim.view and np.may_share_memory(out, datas[0]):  # a view of the first input's memory
-        a = args[0]
-        node.base = a.grad_fn.memory_owner if a.grad_fn is not None else a
+        node.base = args[0]._owner()
     if prim.save_plan:
         saved, versions = [], []
         for kind, i in prim.save_plan:

@@ -26,6 +26,7 @@ def new_tensor(data: np.ndarray, grad_fn=None) -> "Tensor":
     t.grad = None
     t.grad_fn = grad_fn
     t._version = 0
+    t._base = None
     t._hooks = None
     t.name = None
     return t
@@ -45,7 +46,7 @@ def _method(name: str) -> Callable:
 class Tensor:
     """A numpy array that records the operations applied to it, for reverse-mode autodiff."""
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "name", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_base", "_hooks", "name", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype=None) -> None:
@@ -58,6 +59,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._version = 0
+        self._base = None
         self._hooks = None
         self.name = None
 
@@ -84,8 +86,19 @@ class Tensor:
         _engine.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data but cut from the graph."""
-        return new_tensor(self.data)
+        """A tensor sharing this data (and its version counter) but cut from the graph."""
+        t = new_tensor(self.data)
+        t._base = self._owner()
+        return t
+
+    def _owner(self):
+        """The leaf tensor or node whose version counter covers this tensor's memory (views and
+        detached tensors share their base's counter, as in PyTorch)."""
+        if self._base is not None:
+            return self._base
+        if self.grad_fn is not None:
+            return self.grad_fn.memory_owner
+        return self
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` in place on a leaf; returns self."""
@@ -187,10 +200,9 @@ class Tensor:
 
     def _bump(self) -> "Tensor":
         self._version += 1
-        if self.grad_fn is not None:  # saved copies of a non-leaf are stamped with its memory owner's version
-            owner = self.grad_fn.memory_owner
-            if owner is not self:
-                owner._version += 1
+        owner = self._owner()  # saved values are stamped with their memory owner's version
+        if owner is not self:
+            owner._version += 1
         return self
 
     def __setitem__(self, index, value) -> None:

@@ -78,3 +78,30 @@ def test_views_of_unmodified_tensors_backpropagate():
     x = ag.tensor(np.arange(6.0), requires_grad=True)
     (x.reshape(2, 3).T * x.reshape(3, 2)).sum().backward()
     assert x.grad.shape == (6,)
+
+
+def test_view_made_under_no_grad_shares_the_counter():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    loss = (x * x).sum()
+    with ag.no_grad():
+        x.reshape(3).mul_(5.0)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_view_of_a_non_leaf_made_under_no_grad_shares_the_counter():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    h = x * 2
+    loss = (h * h).sum()
+    with ag.no_grad():
+        h[0:2].mul_(3.0)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_detached_tensor_shares_the_counter():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    loss = (x * x).sum()
+    x.detach().mul_(5.0)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
