@@ -39,7 +39,13 @@ def _float(dtype) -> np.dtype:
 
 
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
-    """Same as ``Tensor(data, ...)``."""
+    """Like ``Tensor(data, ...)`` but always copies array data, as ``torch.tensor`` does: changing
+    the source array afterwards cannot change the tensor. ``Tensor(ndarray)`` shares the array
+    (like ``torch.from_numpy``), which is what wrapping without a copy needs."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import AWAY_FROM_ZERO, NONZERO, POSITIVE, REAL, Composite, Primitive, register
-from ..tensor import new_tensor
+from ..tensor import Tensor, new_tensor
 
 
 def _sign(x):
     """sign(x) as a constant tensor: the subgradient of |x| (0 at 0, as PyTorch)."""
     return new_tensor(np.sign(x.data))
+
+
+def _pow_base_grad(g, a, b):
+    if not isinstance(b, Tensor):  # a Python exponent: decide statically
+        return g * 0.0 if b == 0 else g * b * a ** (b - 1)
+    return _ops.where(b == 0, 0.0, g * b * a ** (b - 1))
 
 
 ADD = register(Primitive(
@@ -33,10 +39,11 @@ DIV = register(Primitive(
     vjp=(lambda g, a, b: g / b,               # d(a/b)/da = 1/b
          lambda g, a, b: -g * a / (b * b))))  # d(a/b)/db = -a/b²
 POW = register(Primitive(
-    "pow", np.power, inputs=("a", "b"), saves=("a", "b", "out"), broadcasts=True, domain=(POSITIVE, REAL),
+    "pow", np.power, inputs=("a", "b"), saves=("a", "b", "out"), broadcasts=True, domain=(POSITIVE, AWAY_FROM_ZERO),
     numpy=(np.power,),
-    # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a, taken as 0 where a == 0 (PyTorch's choice)
-    vjp=(lambda g, a, b, out: g * b * a ** (b - 1),
+    # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (so 0^0 gives 0, not 0·inf);
+    # d(a^b)/db = a^b log a, taken as 0 where a == 0 (PyTorch's choices)
+    vjp=(lambda g, a, b, out: _pow_base_grad(g, a, b),
          lambda g, a, b, out: g * out * _ops.log(_ops.where(a == 0, 1.0, a)))))
 NEG = register(Primitive("neg", np.negative, numpy=(np.negative,), vjp=lambda g: -g))
 ABS = register(Primitive(

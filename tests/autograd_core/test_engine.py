@@ -232,3 +232,21 @@ def test_grad_skips_branches_that_cannot_reach_its_inputs():
     (gw,) = ag.grad((x * Counted.apply(w)).sum(), w)
     np.testing.assert_allclose(gw.data, 2 * x.data)
     assert calls == [1]
+
+
+def test_pow_with_zero_exponent_has_zero_base_gradient_at_zero():
+    x = ag.tensor(np.array([0.0, 1.0]), requires_grad=True)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    e = ag.tensor(np.array([0.0, 0.0]), requires_grad=True)
+    x.grad = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (x ** e).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_tensor_factory_copies_but_constructor_shares():
+    a = np.ones(3)
+    copied, shared = ag.tensor(a), ag.Tensor(a)
+    a *= 5
+    assert copied.tolist() == [1.0, 1.0, 1.0] and shared.tolist() == [5.0, 5.0, 5.0]
