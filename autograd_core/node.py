@@ -110,6 +110,14 @@ def _has_float64(datas: list) -> bool:
     return any(type(d) is np.ndarray and d.dtype == np.float64 for d in datas)
 
 
+def _float_type(datas: list) -> np.dtype:
+    """The float dtype of the floating operands, or the default one (integer operands only)."""
+    for d in datas:
+        if type(d) is np.ndarray and d.dtype.kind == "f":
+            return d.dtype
+    return get_default_dtype()
+
+
 def _describe(args: tuple) -> str:
     return " and ".join(str(tuple(np.shape(a.data if isinstance(a, Tensor) else a))) for a in args)
 
@@ -173,7 +181,6 @@ def apply(prim, *args, **params) -> Tensor:
     """Run ``prim`` on ``args`` and record it in the graph when gradients are needed."""
     datas = []
     needs_grad = False
-    scalars = False
     other = False
     for a in args:
         if isinstance(a, Tensor):
@@ -182,9 +189,7 @@ def apply(prim, *args, **params) -> Tensor:
                 needs_grad = True
         else:
             datas.append(a)
-            if type(a) is float or type(a) is int:
-                scalars = True  # numpy 2 treats Python scalars as weak: float32 stays float32
-            else:
+            if type(a) is not float and type(a) is not int:  # numpy 2 keeps Python scalars weak
                 other = True
     if other:
         datas = _coerce(args, datas)
@@ -198,8 +203,8 @@ def apply(prim, *args, **params) -> Tensor:
         out, *extras = out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if scalars and out.dtype == np.float64 and not _has_float64(datas):
-        out = out.astype(get_default_dtype())  # integer tensor and a Python float: default dtype
+    if out.dtype == np.float64 and "dtype" not in params and not _has_float64(datas):
+        out = out.astype(_float_type(datas))  # numpy promoted integers to float64; PyTorch does not
     if not (needs_grad and state.grad_enabled and prim.differentiable):
         result = new_tensor(out)
         if prim.view and isinstance(args[0], Tensor) and np.may_share_memory(out, datas[0]):

@@ -117,3 +117,12 @@ def test_len_iter_bool():
     x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert len(x) == 2 and [r.tolist() for r in x] == [[1.0, 2.0], [3.0, 4.0]]
     assert bool(ag.tensor(1.0)) and float(ag.tensor(2.0)) == 2.0
+
+
+def test_integer_operands_never_upcast_float32():
+    x = ag.tensor([1.0, 2.0, 3.0])
+    assert (x * ag.arange(3)).dtype == np.float32 and (x + ag.tensor([1, 2, 3])).dtype == np.float32
+    i = ag.tensor([1, 2, 4])
+    assert (i / i).dtype == np.float32 and i.exp().dtype == np.float32 and ag.sqrt(i).dtype == np.float32
+    assert (i * 1.5).dtype == np.float32 and (i + 1).dtype == np.int64
+    assert (ag.tensor(np.ones(2)) * ag.arange(2)).dtype == np.float64
