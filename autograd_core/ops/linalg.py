@@ -11,7 +11,7 @@ import string
 import numpy as np
 
 from ..registry import REAL, Primitive, register
-from ..tensor import Tensor
+from ..tensor import Tensor, new_tensor
 
 
 def _matmul_vjp_a(g, a, b):
@@ -143,30 +143,53 @@ def _einsum_forward(*arrays, terms, out):
 
 
 def _einsum_vjp(g, operands, terms, out, index):
+    # d/dA of einsum(..., A, ...) is the einsum of g with the other operands onto A's subscripts.
     term = terms[index]
-    if len(set(term)) != len(term):
-        raise NotImplementedError(f"einsum gradient for repeated subscripts in one operand ({term!r})")
     others = [t for i, t in enumerate(terms) if i != index]
-    present = set(out).union(*others) if others else set(out)
-    kept = "".join(c for c in term if c in present)
+    present = set(out).union(*others)
+    unique = "".join(dict.fromkeys(term))
+    kept = "".join(c for c in unique if c in present)
     grad = einsum(",".join([out] + others) + "->" + kept, g, *(o for i, o in enumerate(operands) if i != index))
-    if kept != term:  # letters summed away only in this operand: broadcast the gradient over them
-        shape = operands[index].shape
-        grad = _ops.reshape(grad, tuple(shape[i] if c in present else 1 for i, c in enumerate(term)))
-        grad = _ops.broadcast_to(grad, shape)
-    return grad
+    if kept == term:
+        return grad
+    return _spread(grad, kept, term, operands[index].shape, set("".join(terms) + out))
+
+
+def _spread(grad, kept: str, term: str, shape: tuple, used: set):
+    """Place a gradient over subscripts ``kept`` onto an operand with subscripts ``term``: letters the
+    operand alone has are broadcast (a ones vector each), and a letter repeated in ``term`` (a
+    diagonal such as ``ii``) gets its gradient only on that diagonal (an identity matrix per repeat)."""
+    fresh = iter(c for c in string.ascii_letters if c not in used)
+    size = dict(zip(term, shape))
+    subscripts, factors, renamed, seen = [kept], [grad], "", set()
+    for c in term:
+        if c in seen:  # a repeat: a new letter tied to the first occurrence by an identity matrix
+            r = next(fresh)
+            subscripts.append(c + r)
+            factors.append(new_tensor(np.eye(size[c], dtype=grad.dtype)))
+            renamed += r
+            continue
+        seen.add(c)
+        renamed += c
+        if c not in kept:
+            subscripts.append(c)
+            factors.append(new_tensor(np.ones(size[c], dtype=grad.dtype)))
+    return einsum(",".join(subscripts) + "->" + renamed, *factors)
 
 
 def _sample_einsum(s, domains):
     spec, shapes = s.choice([
         ("ij,jk->ik", ((2, 3), (3, 2))), ("i,i->", ((3,), (3,))), ("bij,bjk->bik", ((2, 2, 3), (2, 3, 1))),
         ("ij->j", ((2, 3),)), ("ij->ji", ((2, 3),)), ("i,j->ij", ((2,), (3,))), ("...i,i->...", ((2, 3), (3,))),
-        ("ij,jk,kl->il", ((2, 2), (2, 3), (3, 2))), ("ijk,k", ((1, 2, 3), (3,)))])
+        ("ij,jk,kl->il", ((2, 2), (2, 3), (3, 2))), ("ijk,k", ((1, 2, 3), (3,))), ("ii->", ((3, 3),)),
+        ("ii->i", ((2, 2),)), ("iji,j->i", ((2, 3, 2), (3,))), ("...ij,...jk->...ik", ((1, 2, 3), (4, 3, 2))),
+        ("ij,k->ik", ((2, 3), (2,)))])
     return [spec] + [s.array(shape, domains[0]) for shape in shapes], {}
 
 
 EINSUM = register(Primitive(
     "einsum", _einsum_forward, variadic=True, saves=("inputs",), sample=_sample_einsum, numpy=(np.einsum,),
+    broadcasts=True,
     torch=lambda T, spec, *xs: T.einsum(spec, *xs), vjp=_einsum_vjp))
 
 
