@@ -101,12 +101,13 @@ def randn(*shape, dtype=None, requires_grad: bool = False, generator=None) -> Te
     return _make(g.standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size=(), dtype=np.int64, generator=None) -> Tensor:
-    """Integers uniform on ``[low, high)``."""
+def randint(low: int, high: int | None = None, size=(), dtype=np.int64, requires_grad: bool = False,
+            generator=None) -> Tensor:
+    """Integers uniform on ``[low, high)`` (``requires_grad`` is accepted but integers cannot require grad)."""
     if high is None:
         low, high = 0, low
     g = generator or _generator
-    return Tensor(g.integers(low, high, size=size).astype(dtype))
+    return Tensor(g.integers(low, high, size=size).astype(dtype), requires_grad=requires_grad)
 
 
 def _like(x, dtype):

@@ -102,8 +102,10 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` in place on a leaf; returns self."""
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach() instead")
         if not self.is_leaf:
-            raise RuntimeError("requires_grad can only be changed on leaf tensors; use detach() first")
+            return self
         if requires_grad:
             check_requires_grad(self.data.dtype)
         self.requires_grad = bool(requires_grad)
@@ -163,7 +165,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, prefix="Tensor(")
-        extras = []
+        extras = [f"size={self.data.shape}"] if self.data.size == 0 and self.data.ndim > 1 else []
         if self.data.dtype != get_default_dtype() and self.data.dtype not in (np.int64, np.bool_):
             extras.append(f"dtype={self.data.dtype}")
         if self.grad_fn is not None:

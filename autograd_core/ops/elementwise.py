@@ -116,7 +116,17 @@ def where(condition, a, b) -> Tensor:
 
 @CLIP.public
 def clip(x, min=None, max=None) -> Tensor:
-    """Clamp to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
+    """Clamp to ``[min, max]``; the gradient passes where ``min <= x <= max``.
+
+    Tensor bounds are differentiable too (as in PyTorch): a bound gets the gradient where it wins.
+    """
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = where(x < min, min, out)
+        if max is not None:
+            out = where(out > max, max, out)
+        return out
     return _apply(CLIP, x, min=min, max=max)
 
 

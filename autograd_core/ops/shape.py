@@ -119,7 +119,7 @@ RESHAPE = register(Primitive(
     "reshape", _reshape_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_reshape, view=True,
     numpy=(np.reshape,), vjp=lambda g, in_shape, shape: reshape(g, in_shape)))
 PERMUTE = register(Primitive(
-    "permute", _permute_forward, sample=_sample_permute, numpy=(np.transpose,), view=True,
+    "permute", _permute_forward, sample=_sample_permute, view=True,
     torch=lambda T, x, axes: T.permute(x, axes),
     vjp=lambda g, axes: permute(g, tuple(np.argsort(axes)))))
 BROADCAST_TO = register(Primitive(
@@ -170,6 +170,11 @@ def permute(x, *axes) -> Tensor:
     return _apply(PERMUTE, x, axes=tuple(a % max(ndim, 1) for a in axes))
 
 
+TRANSPOSE = register(Composite("transpose", sample=lambda s, d: ([s.array(s.shape(), d[0])], {}),
+                               numpy=(np.transpose,), torch=lambda T, x: x.permute(tuple(reversed(range(x.ndim))))))
+
+
+@TRANSPOSE.public
 def transpose(x, *axes) -> Tensor:
     """numpy's transpose: reverse the dimensions, or permute them by ``axes``."""
     axes = sequence_arg(axes)
@@ -201,13 +206,22 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
+    if axis is None:  # numpy's meaning: flatten every operand first
+        tensors, axis = [reshape(t, (-1,)) for t in tensors], 0
     axis = normalize_axis(axis, np.ndim(tensors[0].data if isinstance(tensors[0], Tensor) else tensors[0]))[0]
     return _apply(CONCATENATE, *tensors, axis=axis)
 
 
 @PAD.public
-def pad(x, pad_width, value: float = 0.0) -> Tensor:
-    """Constant padding with numpy's ``pad_width`` (int, ``(before, after)`` or one pair per axis)."""
+def pad(x, pad_width, value: float = 0.0, mode: str = "constant", constant_values=None) -> Tensor:
+    """Constant padding with numpy's ``pad_width`` (int, ``(before, after)`` or one pair per axis).
+
+    ``mode`` and ``constant_values`` are accepted as in ``np.pad``; only constant mode exists.
+    """
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is differentiable here, got mode={mode!r}")
+    if constant_values is not None:
+        value = constant_values
     ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
     width = np.asarray(pad_width, dtype=int)
     width = np.broadcast_to(width if width.size else np.zeros(2, int), (ndim, 2))

@@ -250,3 +250,16 @@ def test_tensor_factory_copies_but_constructor_shares():
     copied, shared = ag.tensor(a), ag.Tensor(a)
     a *= 5
     assert copied.tolist() == [1.0, 1.0, 1.0] and shared.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_clip_with_tensor_bounds_matches_torch(torch):
+    data, lo, hi = np.array([-2.0, 0.5, 3.0, 1.0]), np.array([-1.0, 0.0, 0.0, 1.0]), np.array([1.0, 1.0, 2.0, 2.0])
+    x, a, b = (ag.tensor(v, requires_grad=True) for v in (data, lo, hi))
+    y = x.clip(a, b)
+    y.sum().backward()
+    tx, ta, tb = (torch.tensor(v, requires_grad=True) for v in (data, lo, hi))
+    ty = torch.clamp(tx, ta, tb)
+    ty.sum().backward()
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    for ours, theirs in ((x, tx), (a, ta), (b, tb)):
+        np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())

@@ -34,3 +34,16 @@ def test_ndarray_on_the_left_returns_tensor():
 def test_unsupported_function_raises_type_error():
     with pytest.raises(TypeError, match="'sort'"):
         np.sort(ag.ones(3))
+
+
+def test_numpy_transpose_pad_and_flat_concatenate():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert np.transpose(x).shape == (3, 2)
+    padded = np.pad(x, 1, constant_values=2.0)
+    assert padded.shape == (4, 5) and padded.data[0, 0] == 2.0
+    flat = np.concatenate([x, x], axis=None)
+    assert flat.shape == (12,)
+    flat.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 2.0)
+    with pytest.raises(ValueError, match="mode"):
+        np.pad(x, 1, mode="edge")

@@ -11,7 +11,7 @@ CONTRACT = {
     "elementwise": ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "maximum",
                     "minimum", "clip", "where"],
     "reductions": ["sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "norm"],
-    "shape": ["reshape", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze", "expand_dims",
+    "shape": ["reshape", "transpose", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze", "expand_dims",
               "broadcast_to", "concatenate", "stack", "split", "pad", "repeat", "tile", "flip"],
     "indexing": ["getitem"],
     "windows": ["sliding_window"],

@@ -126,3 +126,14 @@ def test_integer_operands_never_upcast_float32():
     assert (i / i).dtype == np.float32 and i.exp().dtype == np.float32 and ag.sqrt(i).dtype == np.float32
     assert (i * 1.5).dtype == np.float32 and (i + 1).dtype == np.int64
     assert (ag.tensor(np.ones(2)) * ag.arange(2)).dtype == np.float64
+
+
+def test_small_api_details():
+    assert "size=(0, 3)" in repr(ag.zeros(0, 3))
+    with pytest.raises(TypeError, match="floating"):
+        ag.randint(0, 3, size=(2,), requires_grad=True)
+    x = ag.ones(2, requires_grad=True)
+    y = x * 2
+    assert y.requires_grad_() is y
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)
