@@ -43,15 +43,16 @@ def test_second_order_gradients(record, data):
 @pytest.mark.parametrize("record", DIFFERENTIABLE, ids=_ids)
 @given(data=st.data())
 def test_backward_invariants(record, data):
-    """Inputs are not mutated, gradients have the inputs' shapes and dtype, are not aliased, and
-    the graph's saved values are released after backward."""
+    """For a drawn float dtype: the result keeps it, inputs are not mutated, gradients have the
+    inputs' shapes and dtype, are not aliased, and the graph's saved values are released."""
     args, params = record.samples(Sampler(data.draw))
-    leaves, call = prepare(record, args, params, dtype=np.float32)
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    leaves, call = prepare(record, args, params, dtype=dtype)
     before = [x.data.copy() for x in leaves]
     outs = [o for o in outputs(call(*leaves)) if o.requires_grad]
     for o in outs:
-        expected = params.get("dtype", np.float32)  # only an explicit cast may change the dtype
-        assert o.dtype == expected, f"{record.name} turned float32 into {o.dtype}"
+        expected = params.get("dtype", dtype)  # only an explicit cast may change the dtype
+        assert o.dtype == expected, f"{record.name} turned {np.dtype(dtype)} into {o.dtype}"
     if not outs:
         return
     total = ag.stack([o.sum() for o in outs]).sum()
