@@ -167,6 +167,9 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyper-parameters and state saved by ``state_dict`` (groups must match in size)."""
+        missing = [k for k in ("state", "param_groups") if k not in state_dict]
+        if missing:
+            raise ValueError(f"optimizer state dict is missing {', '.join(missing)}")
         saved = state_dict["param_groups"]
         if len(saved) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved)} parameter groups, "

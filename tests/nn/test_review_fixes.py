@@ -51,3 +51,19 @@ def test_sequential_slice_keeps_child_names():
     s = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
     assert list(s[1:].state_dict()) == ["2.weight", "2.bias"]
     assert list(nn.ModuleList([nn.ReLU(), nn.Linear(1, 1)])[1:].state_dict()) == ["0.weight", "0.bias"]
+
+
+def test_clear_errors_for_bad_checkpoints_and_optimizer_state(tmp_path):
+    import optim
+
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00\x01 not a checkpoint at all")
+    with pytest.raises(ValueError, match="not an .npz archive"):
+        nn.load(garbage)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        nn.save({"a": 1}, tmp_path / "missing" / "ckpt.npz")
+    w = ag.ones(2, requires_grad=True)
+    with pytest.raises(ValueError, match="param_groups"):
+        optim.SGD([w], lr=0.1).load_state_dict({"state": {}})
+    with pytest.raises(ValueError, match="pair"):
+        optim.Adam([w], betas=(0.9,))
