@@ -11,6 +11,7 @@ ratios are printed. CPU time of this process is used, which is less disturbed by
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import multiprocessing
 import resource
@@ -30,19 +31,12 @@ OPS = 3 * STEPS
 X0 = np.linspace(-1, 1, 16, dtype=np.float32)
 
 
-def chain_ours(steps: int = STEPS) -> None:
-    x0 = ag.tensor(X0, requires_grad=True)
+def chain(lib, steps: int = STEPS) -> None:
+    """The chain in an autograd library with PyTorch's spelling (``autograd_core`` or ``torch``)."""
+    x0 = lib.tensor(X0, requires_grad=True)
     x = x0
     for _ in range(steps):
-        x = ag.tanh(x * 1.01 + 0.1)
-    x.sum().backward()
-
-
-def chain_torch(steps: int = STEPS) -> None:
-    x0 = torch.tensor(X0, requires_grad=True)
-    x = x0
-    for _ in range(steps):
-        x = torch.tanh(x * 1.01 + 0.1)
+        x = lib.tanh(x * 1.01 + 0.1)
     x.sum().backward()
 
 
@@ -100,9 +94,9 @@ def main() -> None:
     args = parser.parse_args()
     if torch is not None:
         torch.set_num_threads(1)
-    runners = {"ours": chain_ours, "numpy": chain_numpy}
+    runners = {"ours": functools.partial(chain, ag), "numpy": chain_numpy}
     if torch is not None:
-        runners["torch"] = chain_torch
+        runners["torch"] = functools.partial(chain, torch)
     for fn in runners.values():  # warm up
         fn(50)
     samples = {name: [] for name in runners}

@@ -8,24 +8,12 @@ import autograd_core as ag
 from autograd_core.testing import (NONZERO, POSITIVE, UNIT, Sampler, arrays, assert_gradients_close,
                                    assert_second_gradients_close, bounded, broadcastable_shapes, tensors, values)
 
+from .test_function import Cube  # a user primitive whose backward uses engine operations
+
 
 # ------------------------------------------------------------------ what a user writes
 def softplus(x):
     return (x.exp() + 1).log()
-
-
-class Cube(ag.Function):
-    """A user primitive with a backward written in engine operations (so twice differentiable)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return 3 * g * x * x
 
 
 class CubeWrong(Cube):
