@@ -19,7 +19,9 @@ def reduction_args(x, axis, keepdims, dim, keepdim) -> tuple:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    return normalize_axis(axis, np.ndim(x.data if isinstance(x, Tensor) else x)), bool(keepdims)
+    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
+    axis = normalize_axis(axis, ndim)
+    return (None if ndim == 0 else axis), bool(keepdims)  # a 0-d tensor reduces over dim 0/-1 as PyTorch
 
 
 def expand_reduced(g: Tensor, shape: tuple, axis, keepdims: bool) -> Tensor:

@@ -263,3 +263,9 @@ def test_clip_with_tensor_bounds_matches_torch(torch):
     np.testing.assert_array_equal(y.data, ty.detach().numpy())
     for ours, theirs in ((x, tx), (a, ta), (b, tb)):
         np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
+def test_reducing_a_0d_tensor_over_dim_0_is_allowed():
+    x = ag.tensor(2.0, requires_grad=True)
+    x.sum(axis=0).backward()
+    assert x.mean(dim=-1).item() == 2.0 and x.grad.item() == 1.0
