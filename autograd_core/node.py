@@ -38,6 +38,16 @@ class Node:
     __slots__ = ("prim", "parents", "constants", "saved", "versions", "params", "shape", "dtype", "out", "_version",
                  "base", "extra", "__weakref__")
 
+    def __init__(self, prim, args: tuple, out: np.ndarray, params: dict) -> None:
+        self.prim = prim
+        self.params = params or _NO_PARAMS
+        self.parents, self.constants = _edges(args)
+        self.shape = out.shape
+        self.dtype = out.dtype
+        self.out = self.extra = self.base = None
+        self._version = 0
+        self.saved = self.versions = ()
+
     @property
     def name(self) -> str:
         """The ``grad_fn`` name, e.g. ``MulBackward``."""
@@ -203,21 +213,14 @@ def apply(prim, *args, **params) -> Tensor:
         out, *extras = out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype == np.float64 and "dtype" not in params and not _has_float64(datas):
+    if out.dtype == np.float64 and not prim.casts and not _has_float64(datas):
         out = out.astype(_float_type(datas))  # numpy promoted integers to float64; PyTorch does not
     if not (needs_grad and state.grad_enabled and prim.differentiable):
         result = new_tensor(out)
         if prim.view and isinstance(args[0], Tensor) and np.may_share_memory(out, datas[0]):
             result._base = args[0]._owner()  # a view made without a graph still shares the counter
         return result
-    node = Node()
-    node.prim = prim
-    node.params = params or _NO_PARAMS
-    node.parents, node.constants = _edges(args)
-    node.shape = out.shape
-    node.dtype = out.dtype
-    node.out = node.extra = node.base = None
-    node._version = 0
+    node = Node(prim, args, out, params)
     if prim.view and np.may_share_memory(out, datas[0]):  # a view of the first input's memory
         node.base = args[0]._owner()
     if prim.save_plan:
@@ -237,8 +240,6 @@ def apply(prim, *args, **params) -> Tensor:
             versions.append(version)
         node.saved = tuple(saved)
         node.versions = tuple(versions)
-    else:
-        node.saved = node.versions = ()
     result = new_tensor(out, node)
     if state.annotate:
         _annotate(node)
@@ -271,15 +272,7 @@ def make_node(prim, inputs: tuple, out: np.ndarray) -> Tensor:
     The caller fills ``saved`` and ``versions`` (``prim.save_plan`` is None: saved values are
     used as they are, with ``versions`` stamping the tensors among them).
     """
-    node = Node()
-    node.prim = prim
-    node.params = _NO_PARAMS
-    node.parents, node.constants = _edges(inputs)
-    node.shape = out.shape
-    node.dtype = out.dtype
-    node.out = node.extra = node.base = None
-    node._version = 0
-    node.saved = node.versions = ()
+    node = Node(prim, inputs, out, _NO_PARAMS)
     if state.annotate:
         _annotate(node)
     return new_tensor(out, node)

@@ -75,13 +75,11 @@ class OpRecord:
     torch: Callable | None = None
     numpy: tuple = ()
     differentiable: bool = True
-    doc: str = ""
     function: Callable | None = field(default=None, repr=False)
 
     def public(self, fn: Callable) -> Callable:
         """Decorator: mark ``fn`` as this operation's public function (the one users call)."""
         self.function = fn
-        fn.op_record = self
         return fn
 
     def samples(self, s) -> tuple[list, dict]:
@@ -110,6 +108,7 @@ class Primitive(OpRecord):
     broadcasts: bool = False
     variadic: bool = False
     view: bool = False  # the result may share the first input's memory (reshape, permute, basic indexing, ...)
+    casts: bool = False  # the result's dtype is a parameter, exempt from "integers never upcast float32"
 
     def __post_init__(self) -> None:
         if self.variadic:
@@ -144,8 +143,7 @@ class Primitive(OpRecord):
             return apply(prim, *args, **params)
 
         fn.__name__ = fn.__qualname__ = self.name
-        fn.__doc__ = self.doc
-        fn.op_record = self
+        fn.__doc__ = f"The ``{self.name}`` primitive (numpy forward, engine VJP); see ``autograd_core.ops``."
         return fn
 
 

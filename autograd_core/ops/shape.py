@@ -145,7 +145,7 @@ FLIP = register(Primitive(
     torch=lambda T, x, axis: T.flip(x, (axis,)),
     vjp=lambda g, axis: flip(g, axis)))
 ASTYPE = register(Primitive(
-    "astype", lambda x, dtype: x.astype(dtype), order=2,
+    "astype", lambda x, dtype: x.astype(dtype), order=2, casts=True,
     sample=lambda s, d: ([s.array(s.shape(), d[0])], {"dtype": np.float64}),
     torch=lambda T, x, dtype: x.to(T.float64),
     vjp=lambda g, dtype: g))  # the engine casts the gradient back to the input's dtype
