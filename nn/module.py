@@ -122,27 +122,25 @@ class Module:
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"member name must be a non-empty string without '.', got {name!r}")
 
+    def _register(self, store: dict, name: str, value: Tensor | None, cls: type, what: str, hint: str) -> None:
+        """Store a parameter or buffer (None declares it absent) and stamp its graph name."""
+        self._check_name(name)
+        if value is not None and not isinstance(value, cls):
+            raise TypeError(f"cannot register {type(value).__name__} as {what} '{name}' (use {hint})")
+        self._forget(name)
+        store[name] = value
+        if value is not None:
+            value.name = name
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a declared but absent parameter) under ``name``."""
-        self._check_name(name)
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot register {type(param).__name__} as parameter '{name}' (use nn.Parameter)")
-        self._forget(name)
-        self._parameters[name] = param
-        if param is not None:
-            param.name = name
+        self._register(self._parameters, name, param, Parameter, "parameter", "nn.Parameter")
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a non-learnable tensor (e.g. running statistics) saved in ``state_dict`` when persistent."""
-        self._check_name(name)
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot register {type(tensor).__name__} as buffer '{name}' (use a Tensor or None)")
-        self._forget(name)
-        self._buffers[name] = tensor
+        self._register(self._buffers, name, tensor, Tensor, "buffer", "a Tensor or None")
         if not persistent:
             self._non_persistent.add(name)
-        if tensor is not None:
-            tensor.name = name
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a sub-module under ``name``; prefix its tensors' graph names and label its scope with it.
