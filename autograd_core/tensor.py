@@ -303,7 +303,7 @@ class Tensor:
         "add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square",
         "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "erf", "tanh", "sigmoid", "relu",
         "maximum", "minimum", "clip", "clamp",
-        "sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "norm", "softmax", "log_softmax",
+        "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "logsumexp", "norm", "softmax", "log_softmax",
         "reshape", "transpose", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze",
         "expand_dims", "broadcast_to", "sum_to", "split", "pad", "repeat", "tile", "flip",
         "matmul", "linear", "sliding_window", "astype", "clone",

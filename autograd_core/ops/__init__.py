@@ -5,7 +5,7 @@ from .elementwise import (clamp, clip, cos, erf, exp, expm1, log, log1p, maximum
                           tanh, where)
 from .indexing import getitem, normalize_index
 from .linalg import einsum, linear, matmul
-from .reduction import log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var
+from .reduction import amax, amin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std, sum, var
 from .shape import (astype, broadcast_to, clone, concatenate, expand_dims, flatten, flip, pad, permute, repeat,
                     reshape, split, squeeze, stack, sum_to, swapaxes, tile, transpose, unsqueeze)
 from .window import sliding_window
@@ -15,7 +15,7 @@ __all__ = [
     "argmax", "argmin", "ceil", "eq", "floor", "floordiv", "ge", "gt", "le", "lt", "mod", "ne", "round", "sign",
     "clamp", "clip", "cos", "erf", "exp", "expm1", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sin",
     "sqrt", "tanh", "where", "getitem", "normalize_index", "einsum", "linear", "matmul",
-    "log_softmax", "logsumexp", "max", "mean", "min", "norm", "prod", "softmax", "std", "sum", "var",
+    "amax", "amin", "log_softmax", "logsumexp", "max", "mean", "min", "norm", "prod", "softmax", "std", "sum", "var",
     "astype", "broadcast_to", "clone", "concatenate", "expand_dims", "flatten", "flip", "pad", "permute",
     "repeat", "reshape", "split", "squeeze", "stack", "sum_to", "swapaxes", "tile", "transpose", "unsqueeze",
     "sliding_window",

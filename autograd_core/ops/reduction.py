@@ -165,6 +165,7 @@ def _reducer(record):
 
 
 sum, max, min, prod, logsumexp = (_reducer(r) for r in (SUM, MAX, MIN, PROD, LOGSUMEXP))
+amax, amin = max, min  # PyTorch's names for the value-only reductions
 
 MEAN = register(Composite("mean", sample=sample_reduction, numpy=(np.mean,), torch=_torch_reduce("mean")))
 VAR = register(Composite(
