@@ -64,10 +64,20 @@ def sample_reduction(s, domains):
 
 @dataclass(eq=False)
 class OpRecord:
-    """What the registry knows about one operation, shared by primitives and composites."""
+    """What the registry knows about one operation, shared by primitives and composites.
+
+    The public surface is declared here too: ``api`` lists the names under which ``function``
+    is exported (``autograd_core.NAME``, or ``autograd_core.<namespace>.NAME``; ``None`` means
+    just ``name``, ``()`` an engine-internal record), ``method`` makes those names Tensor methods
+    as well, and ``numpy`` lists the numpy functions/ufuncs dispatched to ``numpy_function``
+    (numpy's signature) or, when the two spellings agree, to ``function`` itself.
+    """
 
     name: str
     _: KW_ONLY
+    api: tuple | None = None
+    method: bool = True
+    namespace: str = ""
     domain: tuple = (REAL,)
     sample: Callable | None = None
     order: int = 2
@@ -76,10 +86,21 @@ class OpRecord:
     numpy: tuple = ()
     differentiable: bool = True
     function: Callable | None = field(default=None, repr=False)
+    numpy_function: Callable | None = field(default=None, repr=False)
+
+    @property
+    def public_names(self) -> tuple:
+        """The names this record's function is exported under (empty for engine-internal records)."""
+        return (self.name,) if self.api is None else tuple(self.api)
 
     def public(self, fn: Callable) -> Callable:
-        """Decorator: mark ``fn`` as this operation's public function (the one users call)."""
+        """Decorator: mark ``fn`` as this operation's public function (PyTorch's spelling)."""
         self.function = fn
+        return fn
+
+    def numpy_form(self, fn: Callable) -> Callable:
+        """Decorator: mark ``fn`` as the adapter with numpy's exact signature for ``self.numpy``."""
+        self.numpy_function = fn
         return fn
 
     def samples(self, s) -> tuple[list, dict]:
@@ -163,12 +184,18 @@ class Composite(OpRecord):
 
 
 _REGISTRY: dict[str, OpRecord] = {}
+_PUBLIC: dict[tuple[str, str], OpRecord] = {}  # (namespace, public name) -> record
 
 
 def register(record: OpRecord) -> OpRecord:
-    """Add ``record`` to the registry; names must be unique."""
+    """Add ``record`` to the registry; record names and public names must be unique."""
     if record.name in _REGISTRY:
         raise ValueError(f"operation {record.name!r} is registered twice")
+    keys = [(record.namespace, public) for public in record.public_names]
+    for key in keys:
+        if key in _PUBLIC:
+            raise ValueError(f"public name {key[1]!r} is claimed by both {_PUBLIC[key].name!r} and {record.name!r}")
+    _PUBLIC.update(dict.fromkeys(keys, record))
     _REGISTRY[record.name] = record
     return record
 
@@ -186,12 +213,25 @@ def all_ops() -> list[OpRecord]:
     return list(_REGISTRY.values())
 
 
+def public_functions(namespace: str = "") -> dict[str, Callable]:
+    """``{name: function}`` of every public name in ``namespace`` ("" is ``autograd_core`` itself)."""
+    return {name: rec.function for (ns, name), rec in _PUBLIC.items() if ns == namespace}
+
+
+def method_table() -> dict[str, Callable]:
+    """``{name: function}`` of every Tensor method: the public function, called with the tensor first."""
+    return {name: rec.function for (ns, name), rec in _PUBLIC.items() if ns == "" and rec.method}
+
+
 def numpy_table() -> dict[Any, Callable]:
-    """Map each numpy function or ufunc with a registered counterpart to our public function."""
-    table = {}
+    """Map each numpy function or ufunc with a registered counterpart to its numpy-signature adapter."""
+    table, owner = {}, {}
     for rec in _REGISTRY.values():
         for np_fn in rec.numpy:
-            table[np_fn] = rec.function
+            if owner.setdefault(np_fn, rec) is not rec:
+                raise ValueError(f"numpy function {np_fn!r} is dispatched by both {owner[np_fn].name!r} "
+                                 f"and {rec.name!r}")
+            table[np_fn] = rec.numpy_function or rec.function
     return table
 
 

@@ -32,17 +32,6 @@ def new_tensor(data: np.ndarray, grad_fn=None) -> "Tensor":
     return t
 
 
-def _method(name: str) -> Callable:
-    """A Tensor method forwarding to the public function ``name`` (``x.exp()`` is ``exp(x)``)."""
-
-    def method(self, *args, **kwargs):
-        return getattr(_ops, name)(self, *args, **kwargs)
-
-    method.__name__ = name
-    method.__doc__ = f"Method form of ``autograd_core.{name}``."
-    return method
-
-
 class Tensor:
     """A numpy array that records the operations applied to it, for reverse-mode autodiff."""
 
@@ -209,7 +198,7 @@ class Tensor:
 
     def __setitem__(self, index, value) -> None:
         self._check_inplace()
-        self.data[_ops.normalize_index(index)] = value.data if isinstance(value, Tensor) else value
+        self.data[_normalize_index(index)] = value.data if isinstance(value, Tensor) else value
         self._bump()
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
@@ -298,24 +287,23 @@ class Tensor:
         """Alias of ``reshape`` (PyTorch spelling)."""
         return _ops.reshape(self, *shape)
 
-    # ----------------------------------------------------------------- operations as methods
-    for _name in (
-        "add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square",
-        "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "erf", "tanh", "sigmoid", "relu",
-        "maximum", "minimum", "clip", "clamp",
-        "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "logsumexp", "norm", "softmax", "log_softmax",
-        "reshape", "transpose", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze",
-        "expand_dims", "broadcast_to", "sum_to", "split", "pad", "repeat", "tile", "flip",
-        "matmul", "linear", "sliding_window", "astype", "clone",
-        "argmax", "argmin", "sign", "floor", "ceil", "round",
-        "eq", "ne", "lt", "le", "gt", "ge", "floordiv", "mod",
-    ):
-        locals()[_name] = _method(_name)
-    del _name
-
 
 from . import engine as _engine  # noqa: E402  (operations need Tensor defined first)
 from . import interop as _interop  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .node import apply as _apply  # noqa: E402
 from .ops import arithmetic as _A  # noqa: E402
+from .ops.indexing import normalize_index as _normalize_index  # noqa: E402
+from .registry import method_table as _method_table  # noqa: E402
+
+
+def _install_methods() -> None:
+    """Give Tensor a method for every registered operation with a method form (``x.exp()`` is
+    ``exp(x)``): the public function itself, called with the tensor first."""
+    for name, fn in _method_table().items():
+        if name in Tensor.__dict__:
+            raise RuntimeError(f"Tensor.{name} is written by hand and also generated from the registry")
+        setattr(Tensor, name, fn)
+
+
+_install_methods()

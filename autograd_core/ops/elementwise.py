@@ -52,12 +52,12 @@ ERF = _unary("erf", _erf_forward, lambda g, x: g * _ops.exp(-x * x) * (2 / np.sq
 # The VJPs of tanh and sigmoid are primitives of their own, one numpy expression instead of
 # three engine calls in every backward pass (speed); their own VJPs keep higher orders exact.
 TANH_BACKWARD = register(Primitive(
-    "tanh_backward", lambda g, y: g * (1 - y * y), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
+    "tanh_backward", lambda g, y: g * (1 - y * y), api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
     domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.tanh_backward(g, y),
     vjp=(lambda h, g, y: h * (1 - y * y),      # d/dg [g (1 - y²)] = 1 - y²
          lambda h, g, y: h * g * y * -2.0)))   # d/dy [g (1 - y²)] = -2 g y
 SIGMOID_BACKWARD = register(Primitive(
-    "sigmoid_backward", lambda g, y: g * y * (1 - y), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
+    "sigmoid_backward", lambda g, y: g * y * (1 - y), api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
     domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.sigmoid_backward(g, y),
     vjp=(lambda h, g, y: h * y * (1 - y),        # d/dg [g y (1 - y)] = y (1 - y)
          lambda h, g, y: h * g * (1 - y * 2.0))))  # d/dy [g y (1 - y)] = g (1 - 2y)
@@ -75,7 +75,7 @@ MINIMUM = register(Primitive(
     numpy=(np.minimum,),
     vjp=(lambda g, a, b: g * _tie_weight(b, a), lambda g, a, b: g * _tie_weight(a, b))))
 WHERE = register(Primitive(
-    "where", np.where, inputs=("condition", "a", "b"), saves=("condition",), broadcasts=True,
+    "where", np.where, method=False, inputs=("condition", "a", "b"), saves=("condition",), broadcasts=True,
     domain=(BOOL, REAL, REAL), numpy=(np.where,),
     vjp=(None,
          lambda g, c: _ops.where(c, g, 0.0),
@@ -96,7 +96,7 @@ def _clip_forward(x, min=None, max=None):
 
 
 CLIP = register(Primitive(
-    "clip", _clip_forward, saves=("x",), sample=_sample_clip, numpy=(np.clip,),
+    "clip", _clip_forward, api=("clip", "clamp"), saves=("x",), sample=_sample_clip, numpy=(np.clip,),
     torch=lambda T, x, min=None, max=None: T.clamp(x, min, max),
     vjp=lambda g, x, min=None, max=None: g * _mask(
         ((x.data >= min) if min is not None else True) & ((x.data <= max) if max is not None else True))))
@@ -129,8 +129,6 @@ def clip(x, min=None, max=None) -> Tensor:
         return out
     return _apply(CLIP, x, min=min, max=max)
 
-
-clamp = clip
 
 from .. import ops as _ops  # noqa: E402
 from ..node import apply as _apply  # noqa: E402

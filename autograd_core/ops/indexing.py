@@ -56,11 +56,11 @@ def _sample_getitem(s, domains):
 
 
 GETITEM = register(Primitive(
-    "getitem", lambda x, index: (x[index], x.shape), extras=("in_shape",), saves=("in_shape",), view=True,
+    "getitem", lambda x, index: (x[index], x.shape), method=False, extras=("in_shape",), saves=("in_shape",), view=True,
     sample=_sample_getitem, torch=None,
     vjp=lambda g, in_shape, index: _apply(INDEX_ADD, g, index=index, shape=in_shape)))
 INDEX_ADD = register(Primitive(
-    "index_add", _index_add_forward, order=2, torch=None,
+    "index_add", _index_add_forward, api=(), order=2, torch=None,
     sample=lambda s, d: _sample_index_add(s, d),
     vjp=lambda g, index, shape: getitem(g, index)))
 

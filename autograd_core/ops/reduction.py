@@ -86,10 +86,10 @@ SUM = register(Primitive(
     numpy=(np.sum,), torch=_torch_reduce("sum"),
     vjp=lambda g, shape, axis=None, keepdims=False: expand_reduced(g, shape, axis, keepdims)))
 MAX = register(Primitive(
-    "max", np.max, saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.max, np.amax),
+    "max", np.max, api=("max", "amax"), saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.max, np.amax),
     torch=_torch_reduce("amax"), vjp=_extreme_vjp))
 MIN = register(Primitive(
-    "min", np.min, saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.min, np.amin),
+    "min", np.min, api=("min", "amin"), saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.min, np.amin),
     torch=_torch_reduce("amin"), vjp=_extreme_vjp))
 PROD = register(Primitive(
     "prod", np.prod, saves=("x", "out"), sample=sample_reduction, domain=(NONZERO,), numpy=(np.prod,),
@@ -165,7 +165,6 @@ def _reducer(record):
 
 
 sum, max, min, prod, logsumexp = (_reducer(r) for r in (SUM, MAX, MIN, PROD, LOGSUMEXP))
-amax, amin = max, min  # PyTorch's names for the value-only reductions
 
 MEAN = register(Composite("mean", sample=sample_reduction, numpy=(np.mean,), torch=_torch_reduce("mean")))
 VAR = register(Composite(

@@ -131,7 +131,7 @@ SUM_TO = register(Primitive(
     torch=lambda T, x, shape: x.sum_to_size(shape) if shape else x.sum(),
     vjp=lambda g, in_shape, shape: broadcast_to(g, in_shape)))
 CONCATENATE = register(Primitive(
-    "concatenate", _concatenate_forward, variadic=True, extras=("offsets",), saves=("offsets",),
+    "concatenate", _concatenate_forward, method=False, variadic=True, extras=("offsets",), saves=("offsets",),
     sample=_sample_join, numpy=(np.concatenate,), torch=lambda T, xs, axis: T.cat(xs, dim=axis),
     vjp=_concatenate_vjp))
 PAD = register(Primitive(
@@ -254,7 +254,7 @@ UNSQUEEZE = register(Composite("unsqueeze", sample=_sample_axis, torch=lambda T,
 EXPAND_DIMS = register(Composite("expand_dims", sample=_sample_axis, numpy=(np.expand_dims,),
                                  torch=lambda T, x, axis: T.unsqueeze(x, axis)))
 FLATTEN = register(Composite("flatten", torch=lambda T, x: T.flatten(x)))
-STACK = register(Composite("stack", sample=_sample_stack, numpy=(np.stack,),
+STACK = register(Composite("stack", method=False, sample=_sample_stack, numpy=(np.stack,),
                            torch=lambda T, xs, axis: T.stack(xs, dim=axis)))
 SPLIT = register(Composite("split", sample=_sample_split, numpy=(np.split,),
                            torch=lambda T, x, indices_or_sections, axis: T.tensor_split(x, indices_or_sections, axis)))

@@ -67,7 +67,7 @@ SLIDING_WINDOW = register(Primitive(
 COL2IM = register(Primitive(
     "col2im", lambda g, shape, window_shape, stride, dilation: _col2im_forward(g, shape, window_shape, stride,
                                                                                 dilation),
-    sample=_sample_col2im, torch=None,
+    api=(), sample=_sample_col2im, torch=None,
     vjp=lambda g, shape, window_shape, stride, dilation: sliding_window(g, window_shape, stride, dilation)))
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core.registry import all_ops, lookup
+from autograd_core.registry import Composite, all_ops, lookup, numpy_table, register
 
 CONTRACT = {
     "arithmetic": ["add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square"],
@@ -18,18 +18,39 @@ CONTRACT = {
     "not differentiable": ["eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "sign", "floor", "ceil",
                            "round", "floordiv", "mod"],
 }
-# Joining several tensors or parsing subscripts has no natural method form.
-NO_METHOD = {"concatenate", "stack", "einsum", "where", "getitem"}
 ALL = [name for names in CONTRACT.values() for name in names]
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_operation_is_registered_with_function_and_method(name):
+def test_contract_operation_is_registered(name):
     record = lookup(name)
     assert record.function is not None and record.domain and record.samples
-    if name not in NO_METHOD:
-        assert callable(getattr(ag.Tensor, name)), f"Tensor.{name} missing"
-    assert getattr(ag, name) is record.function
+
+
+@pytest.mark.parametrize("record", all_ops(), ids=lambda r: r.name)
+def test_every_record_is_exported_from_the_registry(record):
+    """The public surface is generated: each public name is in ``__all__`` and is the record's
+    function, as a method too unless the record says otherwise; internal records stay hidden."""
+    namespace = getattr(ag, record.namespace) if record.namespace else ag
+    for name in record.public_names:
+        assert name in namespace.__all__, f"{record.name}: {name} is not exported"
+        assert getattr(namespace, name) is record.function
+        if record.method and not record.namespace:
+            assert getattr(ag.Tensor, name) is record.function, f"Tensor.{name} is not {record.name}'s function"
+    if not record.public_names:
+        assert record.name not in ag.__all__ and not hasattr(ag.Tensor, record.name)
+
+
+def test_numpy_dispatch_covers_every_numpy_alias():
+    table = numpy_table()
+    for record in all_ops():
+        for np_fn in record.numpy:
+            assert table[np_fn] is (record.numpy_function or record.function)
+
+
+def test_a_public_name_cannot_be_claimed_twice():
+    with pytest.raises(ValueError, match="claimed by both"):
+        register(Composite("exp_again", api=("exp",)))
 
 
 @pytest.mark.parametrize("name", ["transpose"])
