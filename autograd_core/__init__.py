@@ -19,6 +19,7 @@ from .registry import Composite, Primitive, all_ops, lookup, register
 
 from . import functional  # noqa: E402,I001  (a tool on top of the engine: imported after it)
 from .viz import draw_graph  # noqa: E402
+from . import utils  # noqa: E402  (torch.utils.data spelling: autograd_core.utils.data)
 
 __all__ = [
     "Tensor", "tensor", "Function", "FunctionCtx", "grad",
@@ -29,5 +30,5 @@ __all__ = [
     "zeros_like", "ones_like", "full_like", "randn_like",
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
-    "draw_graph",
+    "draw_graph", "utils",
 ] + ops.__all__
