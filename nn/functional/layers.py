@@ -204,3 +204,28 @@ def maxout(x: Tensor, weight: Tensor, bias: Tensor | None, k: int) -> Tensor:
     """Maximum over ``k`` affine pieces per output unit; ``weight`` is ``(out·k, in)``, pieces adjacent."""
     y = linear(x, weight, bias)
     return y.reshape(*y.shape[:-1], y.shape[-1] // k, k).max(axis=-1)
+
+
+# ----------------------------------------------------------------------------- group normalization
+__all__ += ["group_norm"]
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalize ``(N, C, *)`` input over each group of ``C/num_groups`` channels (and all positions) per sample.
+
+    Biased variance as in PyTorch; ``weight`` and ``bias`` are per channel. ``num_groups=1`` is a
+    layer norm over ``(C, *)``, ``num_groups=C`` an instance norm.
+    """
+    if input.ndim < 2 or num_groups <= 0 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: input of shape {input.shape} must be (N, C, *) with C divisible by "
+                         f"num_groups={num_groups}")
+    n = input.shape[0]
+    groups = input.reshape(n, num_groups, -1)
+    mean = groups.mean(axis=-1, keepdims=True)
+    var = ag.var(groups, axis=-1, keepdims=True, correction=0)
+    out = ((groups - mean) * (var + eps) ** -0.5).reshape(input.shape)
+    shape = _channel_shape(input)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)

@@ -1,7 +1,8 @@
-"""Affine and shape layers: ``Identity``, ``Linear``, ``Flatten`` and ``Maxout``."""
+"""Affine and shape layers: ``Identity``, ``Linear``, ``Flatten``, ``Unflatten`` and ``Maxout``."""
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
 
-__all__ = ["Identity", "Linear", "Flatten", "Maxout"]
+__all__ = ["Identity", "Linear", "Flatten", "Unflatten", "Maxout"]
 
 
 def empty_parameter(*shape: int, dtype=None) -> Parameter:
@@ -70,6 +71,34 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expand dimension ``dim`` into ``unflattened_size`` (one entry may be -1), the inverse of ``Flatten``."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        sizes = tuple(int(s) for s in unflattened_size)
+        if not sizes or sum(s == -1 for s in sizes) > 1 or any(s < -1 for s in sizes):
+            raise ValueError(f"Unflatten: unflattened_size must be a non-empty sequence of sizes with at most one -1, "
+                             f"got {unflattened_size!r}")
+        self.dim, self.unflattened_size = dim, sizes
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of shape {x.shape}")
+        dim = self.dim % x.ndim
+        known = math.prod(s for s in self.unflattened_size if s != -1)
+        sizes = self.unflattened_size
+        if -1 in sizes and known and x.shape[dim] % known == 0:
+            sizes = tuple(x.shape[dim] // known if s == -1 else s for s in sizes)
+        if math.prod(sizes) != x.shape[dim]:
+            raise ValueError(f"Unflatten: size {x.shape[dim]} of dim {self.dim} (input shape {x.shape}) cannot be "
+                             f"split into {self.unflattened_size}")
+        return x.reshape(*x.shape[:dim], *sizes, *x.shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Maxout(Module):

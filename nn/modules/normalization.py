@@ -1,4 +1,4 @@
-"""Normalization layers: ``BatchNorm1d``/``BatchNorm2d`` (one shared implementation) and ``LayerNorm``."""
+"""Normalization layers: ``BatchNorm1d``/``BatchNorm2d`` (one shared implementation), ``LayerNorm``, ``GroupNorm``."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -13,7 +13,7 @@ from .. import init
 from ..module import Module
 from .linear import empty_parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 
 class _BatchNorm(Module):
@@ -114,3 +114,36 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalize each sample over groups of ``num_channels/num_groups`` channels, with a per-channel scale and shift.
+
+    Unlike batch norm it uses no batch statistics, so training and evaluation compute the same thing.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = empty_parameter(num_channels, dtype=dtype) if affine else None
+        self.bias = empty_parameter(num_channels, dtype=dtype) if affine and bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}) expects (N, {self.num_channels}, *) "
+                             f"input, got shape {x.shape}")
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
