@@ -3,12 +3,12 @@
 Mirrors ``torch.nn``. Every layer, activation and loss is composed from engine operations,
 so gradients of any order, ``gradcheck`` and graph drawing work on whole networks.
 """
-from . import functional, init, utils
+from . import data, functional, init, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module, Parameter
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules
 from .serialization import load, save
 
-__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional", "init", "utils",
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "data", "functional", "init", "utils",
            "save", "load"] + _modules

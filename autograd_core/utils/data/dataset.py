@@ -16,7 +16,7 @@ import numpy as np
 from ... import creation
 from ...tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "gather", "numpy_generator"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "gather", "numpy_generator", "split_lengths"]
 
 
 def numpy_generator(generator: Any = None) -> np.random.Generator:
@@ -100,7 +100,7 @@ def gather(dataset: Any, indices: np.ndarray) -> tuple[Tensor, ...] | None:
     return None
 
 
-def _split_lengths(lengths: Sequence[float], n: int) -> list[int]:
+def split_lengths(lengths: Sequence[float], n: int) -> list[int]:
     """Integer lengths from integer sizes or from fractions summing to 1 (PyTorch's rounding rule)."""
     values = list(lengths)
     if not values:
@@ -132,7 +132,7 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
     Fractions are floored and the remainder spread one sample at a time over the first splits,
     as PyTorch does. Shuffled by ``generator`` (default: the global ``manual_seed`` generator).
     """
-    sizes = _split_lengths(lengths, len(dataset))
+    sizes = split_lengths(lengths, len(dataset))
     order = numpy_generator(generator).permutation(len(dataset))
     bounds = np.cumsum([0] + sizes)
     return [Subset(dataset, order[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:])]
