@@ -70,7 +70,8 @@ class OpRecord:
     is exported (``autograd_core.NAME``, or ``autograd_core.<namespace>.NAME``; ``None`` means
     just ``name``, ``()`` an engine-internal record), ``method`` makes those names Tensor methods
     as well, and ``numpy`` lists the numpy functions/ufuncs dispatched to ``numpy_function``
-    (numpy's signature) or, when the two spellings agree, to ``function`` itself.
+    (numpy's signature) or, when the two spellings agree, to ``function`` itself; ``numpy_sample``
+    draws test arguments in numpy's spelling where they differ from ``sample``'s (default: ``sample``).
     """
 
     name: str
@@ -80,6 +81,7 @@ class OpRecord:
     namespace: str = ""
     domain: tuple = (REAL,)
     sample: Callable | None = None
+    numpy_sample: Callable | None = None
     order: int = 2
     tol: float | None = None
     torch: Callable | None = None
