@@ -5,9 +5,11 @@ the ``autograd_core`` primitives the functions are built of.
 """
 from .activations import *  # noqa: F401,F403
 from .activations import __all__ as _activations
+from .attention import *  # noqa: F401,F403
+from .attention import __all__ as _attention
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers
 from .losses import *  # noqa: F401,F403
 from .losses import __all__ as _losses
 
-__all__ = _layers + _activations + _losses
+__all__ = _layers + _activations + _losses + _attention

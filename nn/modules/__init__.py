@@ -1,6 +1,8 @@
 """Layer modules: thin ``Module`` wrappers holding the parameters of ``nn.functional`` compositions."""
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _activation
+from .attention import *  # noqa: F401,F403
+from .attention import __all__ as _attention
 from .conv import *  # noqa: F401,F403
 from .conv import __all__ as _conv
 from .dropout import *  # noqa: F401,F403
@@ -16,4 +18,4 @@ from .normalization import __all__ as _normalization
 from .recurrent import *  # noqa: F401,F403
 from .recurrent import __all__ as _recurrent
 
-__all__ = _linear + _conv + _normalization + _dropout + _embedding + _activation + _loss + _recurrent
+__all__ = _linear + _conv + _normalization + _dropout + _embedding + _activation + _loss + _recurrent + _attention
