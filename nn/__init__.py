@@ -9,6 +9,7 @@ from .module import Module, Parameter
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules
 from .serialization import load, save
+from .training import Callback, EarlyStopping, History, fit
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "data", "functional", "init", "utils",
-           "save", "load"] + _modules
+           "save", "load", "fit", "History", "EarlyStopping", "Callback"] + _modules
