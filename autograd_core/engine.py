@@ -9,13 +9,13 @@ VJPs run under grad mode only with ``create_graph``, which makes gradients diffe
 """
 from __future__ import annotations
 
-import sys
+import threading
 from typing import Sequence
 
 import numpy as np
 
 from .grad_mode import state
-from .node import Node, _modified_error, restore
+from .node import _ABSENT, Node, restore
 from .tensor import Tensor, new_tensor
 
 _FREED_MESSAGE = (
@@ -38,13 +38,25 @@ def _root_gradient(t: Tensor, gradient) -> Tensor:
     return g
 
 
+def _edges_of(node: Node) -> tuple:
+    """The node's inputs in order, with None for the constants (inputs without grad)."""
+    a, b = node.a, node.b
+    a = a if type(a) is Node or isinstance(a, Tensor) else None
+    if b is _ABSENT:
+        return (a,)
+    b = b if type(b) is Node or isinstance(b, Tensor) else None
+    if node.rest is None:
+        return (a, b)
+    return (a, b) + tuple(p if type(p) is Node or isinstance(p, Tensor) else None for p in node.rest)
+
+
 def _count_dependencies(roots: Sequence) -> dict:
     """Number of consumers of every node and leaf reachable from ``roots``."""
     deps = dict.fromkeys(roots, 0)
     stack = [r for r in deps if type(r) is Node]
     while stack:
         node = stack.pop()
-        for p in node.parents:
+        for p in _edges_of(node):
             if p is None:
                 continue
             if p in deps:
@@ -67,7 +79,7 @@ def _leading_to(roots: Sequence, targets: dict) -> set:
     while stack:
         edge, finished = stack.pop()
         if finished:
-            if edge in targets or any(p in needed for p in edge.parents if p is not None):
+            if edge in targets or any(p in needed for p in _edges_of(edge) if p is not None):
                 needed.add(edge)
             continue
         if edge in seen:
@@ -78,32 +90,26 @@ def _leading_to(roots: Sequence, targets: dict) -> set:
                 needed.add(edge)
             continue
         stack.append((edge, True))  # finished after all its parents (a DAG has no path back)
-        stack.extend((p, False) for p in edge.parents if p is not None and p not in seen)
+        stack.extend((p, False) for p in _edges_of(edge) if p is not None and p not in seen)
     return needed
 
 
-def _saved_values(node: Node) -> tuple:
+def _saved_values(node: Node, edges: tuple) -> list:
     """The node's saved values as the VJPs expect them, after checking none was modified in place."""
     saved = node.saved
     if saved is None:
         raise RuntimeError(_FREED_MESSAGE)
-    plan = node.prim.save_plan
-    if plan is None:  # a user Function: values as saved, tensors stamped with their versions
-        for value, version in zip(saved, node.versions):
-            if version is not None and value._owner()._version != version:
-                raise _modified_error(node, value.shape, value._owner()._version, version)
-        return saved
     restored = []
-    for (kind, i), value, version in zip(plan, saved, node.versions):
+    for (kind, i), value, version in zip(node.prim.save_plan, saved, node.versions):
         if kind == "in":
-            value = restore(value, node.parents[i], version, node)
+            value = restore(value, edges[i], version, node)
         elif kind == "out":
             if node.memory_owner._version != version:
                 raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
                                    "but is needed for gradient computation")
             value = new_tensor(node.out, node)
         elif kind == "all":
-            value = tuple(restore(v, p, ver, node) for v, p, ver in zip(value, node.parents, version))
+            value = tuple(restore(v, p, ver, node) for v, p, ver in zip(value, edges, version))
         restored.append(value)
     return restored
 
@@ -119,7 +125,7 @@ def _fit_gradient(node: Node, g, parent) -> Tensor:
         else:
             raise ValueError(f"{node.name} returned a gradient of shape {g.data.shape} for an input of "
                              f"shape {shape}")
-    if g.data.dtype != dtype:
+    if g.data.dtype is not dtype and g.data.dtype != dtype:
         g = _ops.astype(g, dtype)
     if state.anomaly and not np.all(np.isfinite(g.data)):
         site = node.stack or "<not recorded: created outside detect_anomaly>"
@@ -136,31 +142,62 @@ def _sums_to(gshape: tuple, shape: tuple) -> bool:
 
 
 def _run_hooks(hooks, g: Tensor) -> Tensor:
+    """Apply tensor hooks in order; a hook's result replaces the gradient and must look like it."""
     for hook in hooks:
         result = hook(g)
-        if result is not None:
-            g = result if isinstance(result, Tensor) else new_tensor(np.asarray(result))
+        if result is None:
+            continue
+        name = getattr(hook, "__qualname__", repr(hook))
+        if not isinstance(result, Tensor):
+            raise TypeError(f"hook {name} returned a {type(result).__name__}; a hook must return a Tensor "
+                            "(or None to keep the gradient)")
+        if result.shape != g.shape or result.dtype != g.dtype:
+            raise ValueError(f"hook {name} returned a gradient of shape {result.shape} and dtype {result.dtype} "
+                             f"for a gradient of shape {g.shape} and dtype {g.dtype}; they must match")
+        g = result
     return g
 
 
-def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
-    """Add ``g`` into ``t.grad``. A first gradient is stored as is only when nothing else can
-    reach it (its own array, referenced only here), like PyTorch's AccumulateGrad; otherwise it
-    is copied, so a later in-place change of one ``.grad`` can never alter another."""
-    if t.grad is None:
-        if create_graph:
-            t.grad = g
-        elif g.data.base is None and sys.getrefcount(g) <= _SOLE_TENSOR_REFS and sys.getrefcount(g.data) <= 2:
-            t.grad = g
+class _Ownership:
+    """Which gradient arrays someone outside the engine may hold (roots, hook arguments and results,
+    retained and captured gradients) or that already serve as a ``.grad``.
+
+    A leaf's first gradient is stored without a copy only when its array is the engine's own fresh
+    result: not a view, not escaped and not stored anywhere yet (PyTorch's AccumulateGrad steals
+    only unshared gradients too). Everything else is copied, so ``.grad`` arrays never alias.
+    """
+
+    __slots__ = ("ids", "keep", "graph")
+
+    def __init__(self, create_graph: bool) -> None:
+        self.graph = create_graph  # gradients that are graph nodes are handed out as they are
+        self.ids: set = set()
+        self.keep: list = []  # the arrays behind ``ids``, alive so their ids stay unique during backward
+
+    def escape(self, g: Tensor) -> None:
+        self.ids.add(id(g.data))
+        self.keep.append(g.data)
+
+    def owned(self, g: Tensor) -> Tensor:
+        """``g`` itself if the engine may hand it out as a gradient, else a copy; marks it handed out."""
+        if self.graph:
+            return g
+        if g.data.base is not None or id(g.data) in self.ids:
+            g = new_tensor(np.array(g.data, copy=True))
+        self.escape(g)
+        return g
+
+
+_ACCUMULATE_LOCK = threading.Lock()
+
+
+def _accumulate(t: Tensor, g: Tensor, owner: _Ownership) -> None:
+    """Add ``g`` into ``t.grad`` (thread-safe: concurrent backward calls into one leaf lose nothing)."""
+    with _ACCUMULATE_LOCK:
+        if t.grad is None:
+            t.grad = owner.owned(g)
         else:
-            t.grad = new_tensor(np.array(g.data, copy=True))
-    else:
-        t.grad = t.grad + g
-
-
-# References to a gradient tensor that only the engine's loop holds: its local variable, the
-# argument of ``_accumulate`` and the argument of ``sys.getrefcount``.
-_SOLE_TENSOR_REFS = 3
+            t.grad = t.grad + g
 
 
 def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph: bool,
@@ -174,8 +211,10 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
     edges = [t.grad_fn if t.grad_fn is not None else t for t in roots]
     deps = _count_dependencies(edges)
     needed = None if capture is None else _leading_to(edges, capture)
+    owner = _Ownership(create_graph)
     pending: dict = {}
     for e, g in zip(edges, grads):
+        owner.escape(g)
         pending[e] = pending[e] + g if e in pending else g
     ready = [e for e in dict.fromkeys(edges) if deps[e] == 0]
     prev_mode = state.grad_enabled
@@ -188,28 +227,29 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                 if g is None:
                     continue
                 if edge._hooks:
-                    g = _run_hooks(edge._hooks, g)
+                    g = _hooked(edge._hooks, g, owner)
                 if capture is None:
-                    _accumulate(edge, g, create_graph)
+                    _accumulate(edge, g, owner)
                 elif edge in capture:
-                    capture[edge] = g
+                    capture[edge] = owner.owned(g)
                 continue
             node = edge
+            parents = _edges_of(node)
             if g is not None:
                 extra = node.extra
                 if extra is not None:
                     if extra.hooks:
-                        g = _run_hooks(extra.hooks, g)
+                        g = _hooked(extra.hooks, g, owner)
                     if extra.retained is not None and capture is None:
                         t = extra.retained()
                         if t is not None:
-                            _accumulate(t, g, create_graph)
+                            _accumulate(t, g, owner)
                 if capture is not None and node in capture:
-                    capture[node] = g
-                saved = _saved_values(node)
+                    capture[node] = owner.owned(g)
+                saved = _saved_values(node, parents)
                 vjps = node.prim.vjp
                 params = node.params
-            for i, parent in enumerate(node.parents):
+            for i, parent in enumerate(parents):
                 if parent is None:
                     continue
                 if g is not None and (needed is None or parent in needed):
@@ -217,7 +257,6 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                     if gi is not None:
                         gi = _fit_gradient(node, gi, parent)
                         pending[parent] = pending[parent] + gi if parent in pending else gi
-                        gi = None  # the pending entry is then its only holder (see _accumulate)
                 left = deps[parent] - 1
                 deps[parent] = left
                 if left == 0:
@@ -226,6 +265,14 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                 node.saved = node.versions = node.out = None
     finally:
         state.grad_enabled = prev_mode
+
+
+def _hooked(hooks, g: Tensor, owner: _Ownership) -> Tensor:
+    """Run hooks on ``g``; what a hook saw or returned may be held by user code from then on."""
+    owner.escape(g)
+    g = _run_hooks(hooks, g)
+    owner.escape(g)
+    return g
 
 
 def backward(tensor: Tensor, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:

@@ -19,29 +19,38 @@ from .tensor import Tensor, new_tensor
 
 _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at backward time
 _NO_PARAMS: dict = {}  # shared by every node without static parameters (never mutated)
+_ABSENT = object()  # ``Node.b`` of a one-input node
+_F64 = np.dtype(np.float64)
 
 
 class Node:
     """One recorded operation: its primitive, input edges and what its VJPs need.
 
+    The inputs sit in the node itself (``a``, ``b``, and ``rest`` for a third and later input), so a
+    recorded operation is one object that Python's cyclic garbage collector tracks: building and
+    freeing long graphs stays cheap even in processes with many live objects. Each input is an edge
+    (a ``Node``, or a leaf ``Tensor`` that requires grad) or, for an input without grad, a constant:
+    a Python number as is, or ``(shape, dtype, name)`` of an array or tensor (never its data).
+
     ``_version`` counts in-place changes of the node's output tensor. When that output is a view
     of another tensor's memory (reshape, permute, basic indexing, ...), ``base`` names the owner of
     that memory (a leaf tensor or another node) and the owner's counter is the one bumped and
     checked, as PyTorch shares one version counter between a view and its base. Saved values are
-    kept as plain arrays and numbers wherever possible (a non-leaf input is its array, rebuilt
-    into a tensor of its producer node at backward time), so a long graph holds few objects that
-    Python's cyclic garbage collector must traverse: that keeps building it linear in time.
-    Rarely used annotations (hooks, ``retain_grad``, anomaly stack, module scope) live in one
-    ``extra`` record so the common path sets as few fields as possible.
+    plain arrays and numbers wherever possible (an input that has an edge is saved as its array and
+    rebuilt from that edge at backward time). Rarely used annotations (hooks, ``retain_grad``,
+    anomaly stack, module scope) live in one ``extra`` record.
     """
 
-    __slots__ = ("prim", "parents", "constants", "saved", "versions", "params", "shape", "dtype", "out", "_version",
+    __slots__ = ("prim", "a", "b", "rest", "saved", "versions", "params", "shape", "dtype", "out", "_version",
                  "base", "extra", "__weakref__")
 
     def __init__(self, prim, args: tuple, out: np.ndarray, params: dict) -> None:
         self.prim = prim
         self.params = params or _NO_PARAMS
-        self.parents, self.constants = _edges(args)
+        n = len(args)
+        self.a = _input(args[0])
+        self.b = _input(args[1]) if n > 1 else _ABSENT
+        self.rest = tuple(_input(x) for x in args[2:]) if n > 2 else None
         self.shape = out.shape
         self.dtype = out.dtype
         self.out = self.extra = self.base = None
@@ -54,9 +63,18 @@ class Node:
         return self.prim.grad_fn_name
 
     @property
-    def next_functions(self) -> tuple:
+    def inputs(self) -> tuple:
+        """Every input in order: an edge (``Node`` or leaf ``Tensor``) or a constant's description."""
+        if self.b is _ABSENT:
+            return (self.a,)
+        return (self.a, self.b) if self.rest is None else (self.a, self.b) + self.rest
+
+    @property
+    def parents(self) -> tuple:
         """The input edges: a ``Node``, a leaf ``Tensor``, or None for inputs without grad."""
-        return self.parents
+        return tuple(p if is_edge(p) else None for p in self.inputs)
+
+    next_functions = parents
 
     @property
     def memory_owner(self):
@@ -84,6 +102,22 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+def is_edge(p) -> bool:
+    """True for an input that gradients flow into (a node or a leaf that requires grad)."""
+    return type(p) is Node or isinstance(p, Tensor)
+
+
+def _input(a):
+    """How a node holds one input: its edge, or a constant's number or ``(shape, dtype, name)``."""
+    if isinstance(a, Tensor):
+        if a.requires_grad:
+            return a.grad_fn or a
+        return (a.data.shape, a.data.dtype, a.name)
+    if type(a) is float or type(a) is int:
+        return a
+    return (np.shape(a), getattr(a, "dtype", None), None)
 
 
 class NodeExtra:
@@ -117,7 +151,7 @@ def _coerce(args: tuple, datas: list) -> list:
 
 
 def _has_float64(datas: list) -> bool:
-    return any(type(d) is np.ndarray and d.dtype == np.float64 for d in datas)
+    return any(type(d) is np.ndarray and d.dtype is _F64 for d in datas)
 
 
 def _float_type(datas: list) -> np.dtype:
@@ -132,47 +166,28 @@ def _describe(args: tuple) -> str:
     return " and ".join(str(tuple(np.shape(a.data if isinstance(a, Tensor) else a))) for a in args)
 
 
-def _edges(args: tuple) -> tuple:
-    """Input edges (node, leaf or None) and the inputs without grad: ``(position, Tensor meta or number)``.
-
-    Constants are kept as metadata only (shape, dtype, name), never their data, so drawing a
-    graph can show them without the graph keeping their arrays alive.
-    """
-    parents = []
-    constants = []
-    i = -1
-    for a in args:
-        i += 1
-        if isinstance(a, Tensor):
-            if a.requires_grad:
-                parents.append(a.grad_fn or a)
-                continue
-            constants.append((i, a.data.shape, a.data.dtype, a.name))
-        elif type(a) is float or type(a) is int:
-            constants.append((i, a))
-        else:  # an array or other data: its description only
-            constants.append((i, np.shape(a), getattr(a, "dtype", None), None))
-        parents.append(None)
-    return tuple(parents), tuple(constants)
-
-
 def keep(a, data) -> tuple:
-    """What to save for input ``a`` and its version stamp: a non-leaf tensor as its bare array
-    (stamped with its memory owner's version), a leaf or constant tensor as itself, a number as is."""
+    """What to save for input ``a`` and its version stamp: a tensor that requires grad as its bare
+    array (rebuilt from its edge at backward time), a constant tensor as itself, a number as is."""
     if isinstance(a, Tensor):
-        if a.grad_fn is not None:
-            return a.data, a.grad_fn.memory_owner._version
+        if a.requires_grad:
+            return a.data, (a.grad_fn.memory_owner if a.grad_fn is not None else a._owner())._version
         return a, a._owner()._version
     return data, None
 
 
-def restore(value, parent, version, node: Node):
+def restore(value, edge, version, node: Node):
     """Rebuild a saved input for the VJP, raising if it was modified in place since forward."""
-    if type(parent) is Node and type(value) is np.ndarray:
-        now = parent.memory_owner._version
+    if version is not None and type(value) is np.ndarray:  # saved from a tensor with an edge
+        if type(edge) is Node:
+            now = edge.memory_owner._version
+            if now != version:
+                raise _modified_error(node, value.shape, now, version)
+            return new_tensor(value, edge)
+        now = edge._owner()._version  # a leaf: the tensor itself
         if now != version:
             raise _modified_error(node, value.shape, now, version)
-        return new_tensor(value, parent)
+        return edge
     if isinstance(value, Tensor):
         now = value._owner()._version
         if now != version:
@@ -213,7 +228,7 @@ def apply(prim, *args, **params) -> Tensor:
         out, *extras = out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype == np.float64 and not prim.casts and not _has_float64(datas):
+    if out.dtype is _F64 and not prim.casts and not _has_float64(datas):
         out = out.astype(_float_type(datas))  # numpy promoted integers to float64; PyTorch does not
     if not (needs_grad and state.grad_enabled and prim.differentiable):
         result = new_tensor(out)
@@ -264,15 +279,3 @@ def _annotate(node: Node) -> None:
         extra.stack = creation_site()
     if state.recording_scopes:
         extra.scope = state.scope
-
-
-def make_node(prim, inputs: tuple, out: np.ndarray) -> Tensor:
-    """Record a node for an operation whose forward ran elsewhere (user ``Function``s).
-
-    The caller fills ``saved`` and ``versions`` (``prim.save_plan`` is None: saved values are
-    used as they are, with ``versions`` stamping the tensors among them).
-    """
-    node = Node(prim, inputs, out, _NO_PARAMS)
-    if state.annotate:
-        _annotate(node)
-    return new_tensor(out, node)

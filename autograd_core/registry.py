@@ -11,6 +11,7 @@ The registry never imports hypothesis: samplers receive a small drawing interfac
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -134,6 +135,7 @@ class Primitive(OpRecord):
     casts: bool = False  # the result's dtype is a parameter, exempt from "integers never upcast float32"
 
     def __post_init__(self) -> None:
+        self._check_vjp_arguments()
         if self.variadic:
             self.vjp = _PerInput(self.vjp)
         elif callable(self.vjp):
@@ -156,6 +158,21 @@ class Primitive(OpRecord):
         self.save_plan = tuple(plan)
         if self.function is None:
             self.function = self._default_function()
+
+    def _check_vjp_arguments(self) -> None:
+        """Saved values are bound by name: each VJP's arguments after the gradient must be ``saves``."""
+        vjps = (self.vjp,) if self.variadic or callable(self.vjp) else (self.vjp or ())
+        for i, fn in enumerate(vjps):
+            if fn is None:
+                continue
+            try:
+                parameters = inspect.signature(fn).parameters.values()
+            except (TypeError, ValueError):  # a builtin without a signature: nothing to check
+                continue
+            names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            if tuple(names[1:1 + len(self.saves)]) != tuple(self.saves):
+                raise ValueError(f"{self.name}: the VJP for input {i} takes {tuple(names[1:])} after the gradient, "
+                                 f"but the record saves {self.saves}; name them alike, in that order")
 
     def _default_function(self) -> Callable:
         from .node import apply

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import graphviz
 import numpy as np
 
-from .node import Node
+from .node import Node, is_edge
 from .tensor import Tensor
 
 __all__ = ["draw_graph", "GraphDrawing"]
@@ -150,15 +150,14 @@ class _Walk:
             self.entries[dot_id] = (label, kind, _common_prefix(old, scope))
         return dot_id
 
-    def constant(self, entry: tuple, scope: tuple) -> str:
-        """The node of an input that does not require grad: a Python number or tensor metadata."""
-        if len(entry) == 2:
-            value = entry[1]
+    def constant(self, entry, scope: tuple) -> str:
+        """The node of an input that does not require grad: a Python number or ``(shape, dtype, name)``."""
+        if not isinstance(entry, tuple):
             dot_id = self._new_id("c")
-            self.entries[dot_id] = (_label(f"{value:.4g}" if isinstance(value, float) else str(value)), "constant",
+            self.entries[dot_id] = (_label(f"{entry:.4g}" if isinstance(entry, float) else str(entry)), "constant",
                                     scope)
             return dot_id
-        _, shape, dtype, name = entry
+        shape, dtype, name = entry
         key = (name, tuple(shape), str(dtype))
         if name and key in self.named_constants:
             return self.named_constants[key]
@@ -170,7 +169,7 @@ class _Walk:
 
     def cost(self, node: Node) -> int:
         """How many new drawing nodes drawing ``node`` adds (itself, new leaves and constants)."""
-        return 1 + sum(1 for p in node.parents if p is None or (type(p) is not Node and id(p) not in self.ids))
+        return 1 + sum(1 for p in node.inputs if not is_edge(p) or (type(p) is not Node and id(p) not in self.ids))
 
     def operation(self, node: Node) -> list[Node]:
         """Draw ``node`` and its inputs; returns its parent nodes (for the walk to continue)."""
@@ -180,11 +179,10 @@ class _Walk:
         if self.show_values and node.out_data is not None:
             lines.append("value: " + summarize(node.out_data))
         self.entries[dot_id] = (_label(node.prim.name, *lines), "operation", scope)
-        constants = {entry[0]: entry for entry in node.constants}
         parents = []
-        for position, parent in enumerate(node.parents):
-            if parent is None:
-                self.edges.append((self.constant(constants[position], scope), dot_id))
+        for parent in node.inputs:
+            if not is_edge(parent):
+                self.edges.append((self.constant(parent, scope), dot_id))
             elif type(parent) is Node:
                 self.edges.append((parent, dot_id))
                 parents.append(parent)

@@ -1,8 +1,13 @@
 """Per-operation overhead of the engine on tiny tensors, against PyTorch eager and plain numpy.
 
 1. A chain of 1,000 small elementwise steps, ``x = tanh(x * 1.01 + 0.1)`` on a 16-element
-   float32 vector (3,000 operations): forward + backward time per operation.
-2. Backward through a 1,000,000-operation chain: build + backward time and peak memory.
+   float32 vector (3,000 operations): forward + backward time per operation, each call timed
+   alone after a ``gc.collect()`` (the lean view).
+2. The same chain as users run it (the loaded view): in this process, which has imported
+   PyTorch, with the garbage collector on and calls made back to back without collecting
+   between them, so the cyclic collector's full passes over every live object land where they
+   fall; mean and median per op over consecutive calls.
+3. Backward through a 1,000,000-operation chain: build + backward time and peak memory.
 
 Ours, PyTorch eager (when installed) and hand-written numpy (forward and backward by hand, no
 graph: the floor for any numpy engine) are measured interleaved in one run; medians and
@@ -61,6 +66,16 @@ def _median_time(fn, repeats: int) -> float:
     return float(np.median(times))
 
 
+def _loaded_times(fn, calls: int) -> list[float]:
+    """Per-call CPU times of ``calls`` back-to-back calls, the GC left to run whenever it decides."""
+    times = []
+    for _ in range(calls):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return times
+
+
 def _long_chain(framework: str, n: int, queue) -> None:
     """Build and backpropagate an n-operation chain; report (build s, backward s, peak RSS MiB)."""
     lib = ag if framework == "ours" else torch
@@ -111,6 +126,19 @@ def main() -> None:
     print(f"  ratio ours / numpy-by-hand: {med['ours'] / med['numpy']:.2f}")
     if "torch" in med:
         print(f"  ratio ours / torch eager:   {med['ours'] / med['torch']:.2f}")
+    if torch is not None:
+        loaded = {"ours": [], "torch": []}
+        for _ in range(args.repeats):  # interleaved blocks of consecutive calls
+            for name in loaded:
+                loaded[name] += _loaded_times(runners[name], 10)
+        print(f"loaded process (PyTorch imported, GC on, {len(loaded['ours'])} consecutive calls each, "
+              "no gc.collect() between them):")
+        for name, v in loaded.items():
+            v = np.array(v) / OPS * 1e6
+            print(f"  {name:6s} mean {v.mean():6.2f} us/op, median {np.median(v):6.2f}, "
+                  f"slowest call {v.max():6.2f}")
+        ratio = np.mean(loaded["ours"]) / np.mean(loaded["torch"])
+        print(f"  ratio ours / torch eager (means): {ratio:.2f}")
     if args.long:
         totals = {}
         for framework in ["ours"] + (["torch"] if torch is not None else []):

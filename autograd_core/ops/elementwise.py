@@ -78,8 +78,8 @@ WHERE = register(Primitive(
     "where", np.where, method=False, inputs=("condition", "a", "b"), saves=("condition",), broadcasts=True,
     domain=(BOOL, REAL, REAL), numpy=(np.where,),
     vjp=(None,
-         lambda g, c: _ops.where(c, g, 0.0),
-         lambda g, c: _ops.where(c, 0.0, g))))
+         lambda g, condition: _ops.where(condition, g, 0.0),
+         lambda g, condition: _ops.where(condition, 0.0, g))))
 
 
 def _sample_clip(s, domains):

@@ -142,17 +142,17 @@ def _einsum_forward(*arrays, terms, out):
     return np.einsum(",".join(terms) + "->" + out, *arrays, optimize=optimize)
 
 
-def _einsum_vjp(g, operands, terms, out, index):
-    # d/dA of einsum(..., A, ...) is the einsum of g with the other operands onto A's subscripts.
+def _einsum_vjp(g, inputs, terms, out, index):
+    # d/dA of einsum(..., A, ...) is the einsum of g with the other inputs onto A's subscripts.
     term = terms[index]
     others = [t for i, t in enumerate(terms) if i != index]
     present = set(out).union(*others)
     unique = "".join(dict.fromkeys(term))
     kept = "".join(c for c in unique if c in present)
-    grad = einsum(",".join([out] + others) + "->" + kept, g, *(o for i, o in enumerate(operands) if i != index))
+    grad = einsum(",".join([out] + others) + "->" + kept, g, *(o for i, o in enumerate(inputs) if i != index))
     if kept == term:
         return grad
-    return _spread(grad, kept, term, operands[index].shape, set("".join(terms) + out))
+    return _spread(grad, kept, term, inputs[index].shape, set("".join(terms) + out))
 
 
 def _spread(grad, kept: str, term: str, shape: tuple, used: set):
