@@ -17,9 +17,10 @@ from autograd_core import Tensor
 from autograd_core.gradcheck import compare_gradients, verdict
 
 from .module import Module
+from .monitor import TrainingMonitor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters", "l1_penalty",
-           "l2_penalty", "gradcheck_module", "ModuleGradcheckReport", "draw_model"]
+           "l2_penalty", "gradcheck_module", "ModuleGradcheckReport", "draw_model", "TrainingMonitor"]
 
 Params = Iterable[Tensor] | Tensor | Module
 
