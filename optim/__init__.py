@@ -4,6 +4,7 @@ Every optimizer works on any iterable of ``autograd_core.Tensor`` parameters (or
 dicts) and updates them in place under ``no_grad``; ``lr_scheduler`` adjusts the groups' ``lr``.
 """
 from . import lr_scheduler
+from . import search as search  # the hyper-parameter search submodule (re-exported)
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW, NAdam
