@@ -8,9 +8,11 @@ from . import search as search  # the hyper-parameter search submodule (re-expor
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW, NAdam
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Rprop", "Adam", "AdamW", "NAdam", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Rprop", "Adam", "AdamW", "NAdam", "lr_scheduler",
+           "LBFGS"]
