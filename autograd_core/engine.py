@@ -194,10 +194,14 @@ _ACCUMULATE_LOCK = threading.Lock()
 def _accumulate(t: Tensor, g: Tensor, owner: _Ownership) -> None:
     """Add ``g`` into ``t.grad`` (thread-safe: concurrent backward calls into one leaf lose nothing)."""
     with _ACCUMULATE_LOCK:
-        if t.grad is None:
+        grad = t.grad
+        if grad is None:
             t.grad = owner.owned(g)
-        else:
-            t.grad = t.grad + g
+        elif owner.graph or grad.requires_grad or not grad.data.flags.writeable:
+            t.grad = grad + g
+        else:  # in place, as PyTorch: the same .grad tensor keeps accumulating
+            np.add(grad.data, g.data, out=grad.data, casting="same_kind")
+            grad._bump()
 
 
 def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph: bool,
@@ -311,6 +315,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
                                "pass allow_unused=True to get None for it")
         result.append(g)
     return tuple(result)
+
+
+def reset_grads(tensors, set_to_none: bool = True) -> None:
+    """``zero_grad`` for ``Module`` and ``Optimizer`` alike: drop each ``.grad``, or cut it from any
+    graph and zero it in place (the same array, as PyTorch's ``set_to_none=False``)."""
+    for t in tensors:
+        if t.grad is None:
+            continue
+        if set_to_none:
+            t.grad = None
+        else:
+            if t.grad.grad_fn is not None:
+                t.grad = t.grad.detach()
+            t.grad.requires_grad = False
+            t.grad.zero_()
 
 
 from . import ops as _ops  # noqa: E402

@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.engine import reset_grads
 
 
 def _shape(value: Any) -> tuple:
@@ -252,14 +253,8 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's gradient to None (default) or to zeros."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad = ag.zeros_like(p.grad)
+        """Reset every parameter's gradient: drop it (default) or zero it in place (as the optimizers do)."""
+        reset_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every descendant and then on this module (children first, like PyTorch)."""

@@ -28,7 +28,7 @@ def _update_moments(state: dict, g: np.ndarray, betas: tuple[float, float], work
 
 
 class _AdamFamily(Optimizer):
-    """Validation, moment state and decoupled weight decay shared by Adam, AdamW and NAdam."""
+    """Validation and moment state shared by Adam, AdamW and NAdam."""
 
     def _validate(self, group: dict) -> None:
         check_nonnegative(group, "eps", "weight_decay")
@@ -41,8 +41,6 @@ class _AdamFamily(Optimizer):
         return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
-        if group["weight_decay"] and group["decoupled_weight_decay"]:
-            p.mul_(1 - group["lr"] * group["weight_decay"])
         work = self._scratch(g, 1)
         step = _update_moments(state, g, group["betas"], work)
         self._apply_moments(p, g, state, group, step, work)

@@ -2,7 +2,7 @@
 
 The base class owns everything that is not update math (DeZero's ``update``/``update_one`` split):
 it loops over the groups and over the parameters that have a gradient, applies ``maximize`` and
-coupled (L2) weight decay to the gradient, creates each parameter's state on first use and runs
+weight decay (coupled L2 or decoupled, in one place) and hands the update a read-only gradient, creates each parameter's state on first use and runs
 the subclass's ``_update`` under ``no_grad``. State is keyed by the parameter object itself (a
 ``Tensor`` hashes by identity), and ``state_dict`` refers to parameters by their position, as
 PyTorch does, so a checkpoint can be loaded into a fresh optimizer over new parameter objects.
@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from autograd_core import Tensor, enable_grad, no_grad
+from autograd_core.engine import reset_grads
 
 
 def check_nonnegative(group: dict, *names: str) -> None:
@@ -97,16 +98,8 @@ class Optimizer:
 
     # ----------------------------------------------------------------- stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients: drop them (default) or fill them with zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach()
-                    p.grad.zero_()
+        """Reset the gradients: drop them (default) or zero them in place (as ``Module.zero_grad``)."""
+        reset_grads(chain.from_iterable(g["params"] for g in self.param_groups), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter with a gradient; ``closure`` re-evaluates and returns the loss."""
@@ -126,14 +119,25 @@ class Optimizer:
         return loss
 
     def _gradient(self, p: Tensor, group: dict) -> np.ndarray:
-        """The gradient the update rule sees: negated when maximizing, plus ``weight_decay·p`` (L2)."""
+        """All weight-decay handling, then the read-only gradient the update rule sees.
+
+        Decoupled decay (``decoupled_weight_decay=True`` in the group, AdamW's rule) shrinks the
+        parameter, ``p ← p·(1 − lr·weight_decay)``; otherwise decay is L2, ``g + weight_decay·p``.
+        The gradient is negated when maximizing.
+        """
         g = p.grad.data
         decay = group.get("weight_decay", 0)
-        if decay and not group.get("decoupled_weight_decay", False):
+        maximize = group.get("maximize", False)
+        if decay and group.get("decoupled_weight_decay", False):
+            p.mul_(1 - group["lr"] * decay)
+        elif decay:
             out = np.multiply(p.data, decay, out=self._scratch(g, 0))
-            return np.subtract(out, g, out=out) if group.get("maximize", False) else np.add(out, g, out=out)
-        if group.get("maximize", False):
-            return np.negative(g, out=self._scratch(g, 0))
+            g = np.subtract(out, g, out=out) if maximize else np.add(out, g, out=out)
+            maximize = False
+        if maximize:
+            g = np.negative(g, out=self._scratch(g, 0))
+        g = g.view()
+        g.flags.writeable = False
         return g
 
     def _scratch(self, like: np.ndarray, slot: int) -> np.ndarray:
@@ -153,7 +157,11 @@ class Optimizer:
         return {}
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
-        """Apply one update to ``p`` in place, given its (processed) gradient ``g``."""
+        """Apply one update to ``p`` in place, given its gradient ``g`` after weight decay and ``maximize``.
+
+        ``g`` is read-only and may be a scratch buffer that the next step overwrites: copy it to keep
+        it in ``state``. Work arrays come from ``self._scratch(g, 1)`` and ``self._scratch(g, 2)``.
+        """
         raise NotImplementedError
 
     # ----------------------------------------------------------------- checkpoints
