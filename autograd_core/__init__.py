@@ -4,6 +4,8 @@
 product written in engine operations, so gradients of any order come from one engine.
 The public API mirrors ``torch`` / ``torch.autograd``.
 """
+__version__ = "0.2.0"
+
 from .tensor import Tensor  # noqa: I001  (first: it completes the engine's module cycle in a fixed order)
 from . import ops
 from .creation import (arange, default_generator, empty, eye, full, full_like, linspace, manual_seed, ones,
@@ -22,7 +24,7 @@ from .viz import draw_graph  # noqa: E402
 from . import utils  # noqa: E402  (torch.utils.data spelling: autograd_core.utils.data)
 
 __all__ = [
-    "Tensor", "tensor", "Function", "FunctionCtx", "grad",
+    "__version__", "Tensor", "tensor", "Function", "FunctionCtx", "grad",
     "no_grad", "enable_grad", "set_grad_enabled", "record_scopes", "scope", "is_grad_enabled",
     "detect_anomaly", "is_anomaly_enabled",
     "get_default_dtype", "set_default_dtype", "manual_seed", "default_generator",
