@@ -5,8 +5,9 @@ Construction performs the first step, so ``get_last_lr()`` is the epoch-0 rate s
 Like PyTorch, the multiplicative schedules (``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
 ``CosineAnnealingLR``, ``LinearLR``) are *recursive*: each step rescales the group's current
 ``lr``, so they compose with other changes to it; ``LambdaLR``, ``InverseTimeLR`` and
-``InverseSqrtLR`` are closed forms in the group's initial rate. ``ReduceLROnPlateau`` reacts to a
-monitored metric instead of the epoch count.
+``InverseSqrtLR`` are closed forms in the group's initial rate, and so are
+``CosineAnnealingWarmRestarts`` and ``OneCycleLR`` (stepped per batch; it also cycles the momentum).
+``ReduceLROnPlateau`` reacts to a monitored metric instead of the epoch count.
 """
 from __future__ import annotations
 
@@ -192,6 +193,153 @@ class InverseSqrtLR(LRScheduler):
         return [self.k * base / math.sqrt(self.last_epoch + 1) for base in self.base_lrs]
 
 
+def _per_group(name: str, optimizer: Optimizer, value) -> list:
+    """``value`` for every parameter group: a list/tuple of one per group, or one value repeated."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
+        return list(value)
+    return [value] * groups
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""SGDR (Loshchilov & Hutter): cosine annealing from ``lr0`` to ``eta_min`` over ``T_i`` epochs, then a restart.
+
+    ``η = η_min + ½(lr0 − η_min)(1 + cos(π T_cur / T_i))``; the first period lasts ``T_0`` epochs and
+    each next one ``T_mult`` times longer. ``step(epoch)`` may jump to any (fractional) epoch, e.g.
+    ``epoch + batch / batches_per_epoch`` to anneal within an epoch.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0!r}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult!r}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min, self.T_cur = T_0, T_0, T_mult, eta_min, last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        low = self.eta_min
+        return [low + (base - low) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2 for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to ``epoch`` (any non-negative number) when given."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:  # restart, with a period T_mult times longer
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        elif epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch!r}")
+        elif epoch < self.T_0:
+            self.T_i, self.T_cur = self.T_0, epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            # periods T_0·T_mult^k: n whole periods end at T_0·(T_mult^n − 1)/(T_mult − 1) <= epoch
+            n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult ** n
+        self._step_count += 1
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = self._current()
+
+
+class OneCycleLR(LRScheduler):
+    """Smith's 1cycle policy, stepped once per *batch*: warm up to ``max_lr``, then anneal far below the start.
+
+    The rate rises from ``max_lr/div_factor`` to ``max_lr`` over the first ``pct_start`` of
+    ``total_steps`` (or ``epochs·steps_per_epoch``), then falls to ``initial_lr/final_div_factor``
+    (``three_phase``: back to the start first, then the fall), by cosine or linear annealing. With
+    ``cycle_momentum`` the momentum (or Adam's β₁) moves the opposite way between ``max_momentum``
+    and ``base_momentum``. Stepping past ``total_steps`` raises ``ValueError``.
+    """
+
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85, max_momentum: float | Sequence[float] = 0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if total_steps is not None:
+            if not isinstance(total_steps, int) or total_steps <= 0:
+                raise ValueError(f"Expected positive integer total_steps, but got {total_steps!r}")
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+                if not isinstance(value, int) or value <= 0:
+                    raise ValueError(f"Expected positive integer {name}, but got {value!r}")
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        if not isinstance(pct_start, (int, float)) or not 0 <= pct_start <= 1:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start!r}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy!r}")
+        self.anneal_strategy, self.cycle_momentum = anneal_strategy, cycle_momentum
+        # phases: (last step of the phase, start and end keys of the rate, of the momentum)
+        warm_end, last = float(pct_start * self.total_steps) - 1, self.total_steps - 1
+        if three_phase:
+            self._phases = [(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr", "base_momentum",
+                             "max_momentum"),
+                            (last, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            self._phases = [(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (last, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        groups = optimizer.param_groups
+        if last_epoch == -1:
+            for group, top in zip(groups, _per_group("max_lr", optimizer, max_lr)):
+                group.update(initial_lr=top / div_factor, max_lr=top, min_lr=top / div_factor / final_div_factor)
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+            self.use_beta1 = "betas" in optimizer.defaults
+            if last_epoch == -1:
+                for group, top, base in zip(groups, _per_group("max_momentum", optimizer, max_momentum),
+                                            _per_group("base_momentum", optimizer, base_momentum)):
+                    self._set_momentum(group, top)
+                    group.update(max_momentum=top, base_momentum=base)
+        super().__init__(optimizer, last_epoch)
+
+    def _set_momentum(self, group: dict, value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        if t > self.total_steps:
+            raise ValueError(f"Tried to step {t} times. The specified number of total steps is {self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            begin = 0.0
+            for i, (end, lr_from, lr_to, m_from, m_to) in enumerate(self._phases):
+                if t <= end or i == len(self._phases) - 1:
+                    pct = (t - begin) / (end - begin)
+                    lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
+                    if self.cycle_momentum:
+                        self._set_momentum(group, self._anneal(group[m_from], group[m_to], pct))
+                    break
+                begin = end
+        return lrs
+
+
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the rate by ``factor`` once a monitored metric has not improved for ``patience`` epochs.
 
@@ -250,4 +398,4 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "CosineAnnealingLR", "LinearLR",
-           "InverseTimeLR", "InverseSqrtLR", "ReduceLROnPlateau"]
+           "InverseTimeLR", "InverseSqrtLR", "ReduceLROnPlateau", "CosineAnnealingWarmRestarts", "OneCycleLR"]
