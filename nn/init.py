@@ -8,6 +8,7 @@ another ``numpy.random.Generator``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -45,6 +46,14 @@ def _fans(tensor: Tensor) -> tuple[int, int]:
         raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
     receptive = int(np.prod(tensor.shape[2:]))
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _empty(tensor: Tensor) -> bool:
+    """True (with PyTorch's warning) for a zero-element tensor, which a fan-based initializer leaves alone."""
+    if tensor.numel() == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
 
 
 def _fan(tensor: Tensor, mode: str) -> int:
@@ -104,6 +113,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: np.random.Gener
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: np.random.Generator | None = None) -> Tensor:
     """He uniform: U(-b, b) with ``b = gain·sqrt(3 / fan)``; ``a`` is the leaky-ReLU slope in the gain."""
+    if _empty(tensor):
+        return tensor
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
 
@@ -111,6 +122,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonli
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: np.random.Generator | None = None) -> Tensor:
     """He normal: N(0, std²) with ``std = gain / sqrt(fan)``."""
+    if _empty(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 

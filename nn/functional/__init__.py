@@ -11,5 +11,9 @@ from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers
 from .losses import *  # noqa: F401,F403
 from .losses import __all__ as _losses
+from .conv import *  # noqa: F401,F403
+from .conv import __all__ as _conv
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pooling
 
-__all__ = _layers + _activations + _losses + _attention
+__all__ = _layers + _activations + _losses + _attention + _conv + _pooling

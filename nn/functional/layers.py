@@ -1,8 +1,7 @@
 """Stateless layer functions (PyTorch's ``nn.functional``), each a composition of engine operations.
 
-Convolution and pooling read every window through ``sliding_window`` (an im2col view of
-shape ``(N, C, oh, ow, kh, kw)``) after ``pad``; normalization layers are means and variances
-over the right axes. No function here defines a backward.
+Normalization layers are means and variances over the right axes; convolution and pooling live
+in ``conv.py`` and ``pooling.py``. No function here defines a backward.
 """
 from __future__ import annotations
 
@@ -13,83 +12,12 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
-__all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "layer_norm", "one_hot",
-           "pad", "embedding", "maxout"]
-
-
-def pair(v, name: str) -> tuple[int, int]:
-    """``v`` as a pair of ints (an int is repeated), for kernel sizes, strides, paddings and dilations."""
-    pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(pair) != 2:
-        raise ValueError(f"{name} must be an int or a pair, got {v!r}")
-    return int(pair[0]), int(pair[1])
+__all__ = ["linear", "dropout", "batch_norm", "layer_norm", "one_hot", "pad", "embedding", "maxout"]
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` with PyTorch's ``(out_features, in_features)`` weight layout."""
     return ag.linear(x, weight, bias)
-
-
-def _windows(x: Tensor, kernel_size, stride, padding, dilation, fill: float) -> Tensor:
-    """Pad the two spatial dims of an NCHW tensor with ``fill`` and view every window: ``(N, C, oh, ow, kh, kw)``."""
-    if x.ndim != 4:
-        raise ValueError(f"expected an NCHW input with 4 dimensions, got shape {x.shape}")
-    ph, pw = pair(padding, "padding")
-    if ph or pw:
-        x = ag.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), fill)
-    return ag.sliding_window(x, pair(kernel_size, "kernel_size"), pair(stride, "stride"), pair(dilation, "dilation"))
-
-
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
-           groups: int = 1) -> Tensor:
-    """2-D cross-correlation of an NCHW input with a ``(out, in/groups, kh, kw)`` weight, plus a per-channel bias.
-
-    With ``groups`` > 1 the channels split into that many independent convolutions (PyTorch's meaning).
-    """
-    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1] * groups or weight.shape[0] % groups:
-        raise ValueError(f"conv2d: input of shape {x.shape} does not fit weight of shape {weight.shape} with "
-                         f"groups={groups} (expected N×{weight.shape[1] * groups}×H×W)")
-    cols = _windows(x, weight.shape[2:], stride, padding, dilation, 0.0)
-    if groups == 1:
-        out = ag.einsum("nchwij,ocij->nohw", cols, weight)
-    else:
-        n, _, oh, ow, kh, kw = cols.shape
-        cols = cols.reshape(n, groups, -1, oh, ow, kh, kw)
-        w = weight.reshape(groups, -1, *weight.shape[1:])
-        out = ag.einsum("ngchwij,gocij->ngohw", cols, w).reshape(n, -1, oh, ow)
-    return out if bias is None else out + bias.reshape(1, -1, 1, 1)
-
-
-def _check_pool_padding(kernel_size, padding) -> None:
-    ph, pw = pair(padding, "padding")
-    kh, kw = pair(kernel_size, "kernel_size")
-    if 2 * ph > kh or 2 * pw > kw:
-        raise ValueError(f"pooling padding {padding} should be at most half of kernel_size {kernel_size}")
-
-
-def max_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, dilation: int = 1) -> Tensor:
-    """Maximum over each window; padding never wins (it is -inf).
-
-    As in PyTorch, the whole gradient of a window goes to its first maximal element, also when
-    several elements tie (a ``max`` reduction would share it among them).
-    """
-    _check_pool_padding(kernel_size, padding)
-    cols = _windows(x, kernel_size, kernel_size if stride is None else stride, padding, dilation, -np.inf)
-    flat = cols.reshape(*cols.shape[:4], -1)
-    first = np.argmax(flat.data, axis=-1)[..., None]
-    return ag.where(np.arange(flat.shape[-1]) == first, flat, 0.0).sum(axis=-1)
-
-
-def avg_pool2d(x: Tensor, kernel_size, stride=None, padding: int = 0, *, count_include_pad: bool = True) -> Tensor:
-    """Mean over each window; padded zeros count in the divisor unless ``count_include_pad=False``."""
-    _check_pool_padding(kernel_size, padding)
-    stride = kernel_size if stride is None else stride
-    total = _windows(x, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1))
-    if count_include_pad or pair(padding, "padding") == (0, 0):
-        kh, kw = pair(kernel_size, "kernel_size")
-        return total / (kh * kw)
-    ones = Tensor(np.ones((1, 1) + x.shape[2:], x.dtype))
-    return total / _windows(ones, kernel_size, stride, padding, 1, 0.0).sum(axis=(-2, -1)).data
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:

@@ -17,5 +17,8 @@ from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _normalization
 from .recurrent import *  # noqa: F401,F403
 from .recurrent import __all__ as _recurrent
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pooling
 
-__all__ = _linear + _conv + _normalization + _dropout + _embedding + _activation + _loss + _recurrent + _attention
+__all__ = (_linear + _conv + _normalization + _dropout + _embedding + _activation + _loss + _recurrent
+           + _attention + _pooling)

@@ -1,29 +1,56 @@
-"""Convolution and pooling layers over NCHW batches: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d`` (PyTorch's signatures).
+
+One base class holds the hyper-parameters, the weight and the bias for all four; each layer is
+only its dimension count and the ``nn.functional`` call it makes.
+"""
 from __future__ import annotations
 
 from autograd_core import Tensor
 
 from .. import functional as F
+from ..functional.conv import check_groups, conv_padding, ntuple
 from ..module import Module
-from ..functional.layers import pair
 from .linear import empty_parameter, reset_affine
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
-class Conv2d(Module):
-    """2-D cross-correlation with ``out_channels`` filters of shape ``(in_channels/groups, kh, kw)`` plus a bias."""
+def _channels(value, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be non-negative, got {value}")
+    return value
+
+
+class _ConvNd(Module):
+    """Shared state of the convolution layers; ``transposed`` flips the weight's first two axes."""
+
+    _dims = 2
+    transposed = False
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, dtype=None) -> None:
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", output_padding=0,
+                 dtype=None) -> None:
         super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by "
-                             f"groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride = pair(kernel_size, "kernel_size"), pair(stride, "stride")
-        self.padding, self.dilation = pair(padding, "padding"), pair(dilation, "dilation")
-        self.weight = empty_parameter(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype)
+        k = self._dims
+        in_channels, out_channels = _channels(in_channels, "in_channels"), _channels(out_channels, "out_channels")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.groups = check_groups(groups, in_channels, out_channels)
+        self.kernel_size = ntuple(kernel_size, k, "kernel_size")
+        self.stride, self.dilation = ntuple(stride, k, "stride"), ntuple(dilation, k, "dilation")
+        if padding_mode != "zeros":
+            raise ValueError(f"padding_mode {padding_mode!r} is not supported (only 'zeros')")
+        self.padding_mode = padding_mode
+        if isinstance(padding, str) and not self.transposed:
+            conv_padding(padding, self.kernel_size, self.stride, self.dilation)  # validate now, as PyTorch does
+            self.padding = padding
+        else:
+            self.padding = ntuple(padding, k, "padding", minimum=0)
+        self.output_padding = ntuple(output_padding, k, "output_padding", minimum=0)
+        shape = ((in_channels, out_channels // self.groups) if self.transposed
+                 else (out_channels, in_channels // self.groups))
+        self.weight = empty_parameter(*shape, *self.kernel_size, dtype=dtype)
         self.bias = empty_parameter(out_channels, dtype=dtype) if bias else None
         self.reset_parameters()
 
@@ -31,46 +58,79 @@ class Conv2d(Module):
         """Re-draw the weights with PyTorch's default initialization."""
         reset_affine(self.weight, self.bias)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
     def extra_repr(self) -> str:
+        k = self._dims
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != (0,) * k:
             text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * k:
             text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * k:
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         return text + ("" if self.bias is not None else ", bias=False")
 
 
-class MaxPool2d(Module):
-    """Maximum over ``kernel_size`` windows (stride defaults to the kernel size)."""
+class Conv1d(_ConvNd):
+    """1-D cross-correlation over ``(N, C, L)`` with ``out_channels`` filters of shape ``(in/groups, k)``."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1) -> None:
-        super().__init__()
-        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
-        self.stride = kernel_size if stride is None else stride
+    _dims = 1
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}")
-
-
-class AvgPool2d(Module):
-    """Mean over ``kernel_size`` windows (stride defaults to the kernel size)."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, *, count_include_pad: bool = True) -> None:
-        super().__init__()
-        self.kernel_size, self.padding, self.count_include_pad = kernel_size, padding, count_include_pad
-        self.stride = kernel_size if stride is None else stride
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, count_include_pad=self.count_include_pad)
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+class Conv2d(_ConvNd):
+    """2-D cross-correlation with ``out_channels`` filters of shape ``(in_channels/groups, kh, kw)`` plus a bias."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, dtype=dtype)
+
+    def _output_padding(self, x: Tensor, output_size) -> tuple:
+        """``output_padding``, or the one that makes the output ``output_size`` (PyTorch's ``forward`` argument)."""
+        if output_size is None:
+            return self.output_padding
+        k = self._dims
+        wanted = tuple(output_size)[-k:]
+        smallest = tuple((n - 1) * s - 2 * p + d * (w - 1) + 1 for n, s, p, d, w in
+                         zip(x.shape[-k:], self.stride, self.padding, self.dilation, self.kernel_size))
+        extra = tuple(o - m for o, m in zip(wanted, smallest))
+        if len(wanted) != k or any(not 0 <= e < max(s, d) for e, s, d in zip(extra, self.stride, self.dilation)):
+            raise ValueError(f"output_size {tuple(output_size)} is not reachable: the output can be from "
+                             f"{smallest} up to stride/dilation - 1 larger")
+        return extra
+
+    def forward(self, x: Tensor, output_size=None) -> Tensor:
+        conv = F.conv_transpose1d if self._dims == 1 else F.conv_transpose2d
+        return conv(x, self.weight, self.bias, self.stride, self.padding, self._output_padding(x, output_size),
+                    self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (a learnable upsampling), weight ``(in, out/groups, k)``."""
+
+    _dims = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (a learnable upsampling), weight ``(in, out/groups, kh, kw)``."""
