@@ -1,0 +1,243 @@
+"""One Adam step of a LeNet-like network: our engine against numpy im2col by hand and PyTorch.
+
+The network (float32, batch 64, 1×28×28 inputs): conv 1→8 3×3, ReLU, max-pool 2, conv 8→16
+3×3, ReLU, max-pool 2, linear 400→10, cross-entropy. A step is forward, loss, backward and an
+Adam update. "numpy by hand" writes the same step directly in numpy: each convolution is one
+contiguous im2col copy and one matrix product forward, two products and a col2im (one strided
+add per kernel offset) backward; max-pooling takes the maximum of the four strided views that
+hold one position of each 2×2 block and routes the gradient through equality masks (ties occur
+only between ReLU zeros, whose gradient is zero anyway). That is the floor for any numpy-based
+engine. The contenders alternate within one run in a process that has imported PyTorch, with
+the garbage collector on, so the ratios are measured under the same machine load; times are
+medians of CPU time (``time.process_time``). Every contender runs its matrix products on one
+thread (``OPENBLAS_NUM_THREADS`` etc. default to 1 unless set), which keeps the ratios stable on
+a shared machine.
+"""
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy loads its BLAS
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import autograd_core as ag  # noqa: E402
+import nn  # noqa: E402
+import nn.functional as F  # noqa: E402
+import optim  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError:  # PyTorch is optional
+    torch = None
+
+LR, BETAS, EPS = 1e-3, (0.9, 0.999), 1e-8
+
+
+def _model(lib) -> object:
+    """The LeNet-like network in ``nn`` or ``torch.nn`` spelling (the two are the same program)."""
+    return lib.Sequential(lib.Conv2d(1, 8, 3), lib.ReLU(), lib.MaxPool2d(2), lib.Conv2d(8, 16, 3), lib.ReLU(),
+                          lib.MaxPool2d(2), lib.Flatten(), lib.Linear(400, 10))
+
+
+def _weights() -> list[np.ndarray]:
+    """Initial parameter arrays in ``parameters()`` order, shared by every contender."""
+    ag.manual_seed(0)
+    return [p.data.copy() for p in _model(nn).parameters()]
+
+
+def _data(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((batch, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, batch)
+
+
+def make_ours(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+    model = _model(nn)
+    model.load_state_dict(dict(zip(model.state_dict(), weights)))
+    opt = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+    xt, yt = ag.Tensor(x), ag.Tensor(y)
+
+    def step() -> float:
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss.item()
+
+    return step
+
+
+def _adam(params: list[np.ndarray]) -> Callable[[list[np.ndarray]], None]:
+    """Adam by hand, moments and parameters updated in place (one scratch buffer per parameter)."""
+    (b1, b2) = BETAS
+    m, v = [np.zeros_like(w) for w in params], [np.zeros_like(w) for w in params]
+    scratch = [np.empty_like(w) for w in params]
+    t = [0]
+
+    def update(grads: list[np.ndarray]) -> None:
+        t[0] += 1
+        step_size, root_correction = LR / (1 - b1 ** t[0]), np.sqrt(1 - b2 ** t[0])
+        for w, g, mi, vi, tmp in zip(params, grads, m, v, scratch):
+            mi *= b1
+            mi += (1 - b1) * g
+            vi *= b2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
+            vi += tmp
+            np.sqrt(vi, out=tmp)
+            tmp /= root_correction
+            tmp += EPS
+            np.divide(mi, tmp, out=tmp)
+            tmp *= step_size
+            w -= tmp
+
+    return update
+
+
+def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Valid 3×3 convolution as one im2col copy, laid out ``(C·kh·kw, N·oh·ow)``, and one product."""
+    n, c = x.shape[:2]
+    o, _, kh, kw = w.shape
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))  # (N, C, oh, ow, kh, kw)
+    oh, ow = windows.shape[2:4]
+    cols = windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
+    out = w.reshape(o, -1) @ cols
+    out += b[:, None]
+    return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), cols
+
+
+def _conv_backward(g: np.ndarray, cols: np.ndarray, w: np.ndarray, x_shape: tuple | None) -> tuple:
+    """Gradients of weight, bias and (unless ``x_shape`` is None) input: two products and a col2im."""
+    o, c, kh, kw = w.shape
+    n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
+    g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)
+    dw, db = (g2 @ cols.T).reshape(w.shape), g2.sum(axis=1)
+    if x_shape is None:
+        return None, dw, db
+    dcols = (w.reshape(o, -1).T @ g2).reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 1, 2, 4, 5)
+    dx = np.zeros(x_shape, g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dx[:, :, i:i + oh, j:j + ow] += dcols[:, :, i, j]
+    return dx, dw, db
+
+
+def _blocks(x: np.ndarray) -> list[np.ndarray]:
+    """The four strided views of x whose elements sit at one position of each 2×2 block."""
+    h, w = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2
+    return [x[:, :, i:h:2, j:w:2] for i in (0, 1) for j in (0, 1)]
+
+
+def _pool_forward(x: np.ndarray) -> np.ndarray:
+    a, b, c, d = _blocks(x)
+    out = np.maximum(a, b)
+    np.maximum(out, c, out=out)
+    return np.maximum(out, d, out=out)
+
+
+def _pool_backward(g: np.ndarray, out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    dx = np.zeros(x.shape, g.dtype)
+    for src, dst in zip(_blocks(x), _blocks(dx)):
+        np.multiply(g, src == out, out=dst)
+    return dx
+
+
+def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+    w1, b1, w2, b2, w3, b3 = params = [w.copy() for w in weights]
+    update = _adam(params)
+    n = len(x)
+    rows = np.arange(n)
+
+    def step() -> float:
+        h1, cols1 = _conv_forward(x, w1, b1)
+        a1 = np.maximum(h1, 0)
+        p1 = _pool_forward(a1)
+        h2, cols2 = _conv_forward(p1, w2, b2)
+        a2 = np.maximum(h2, 0)
+        p2 = _pool_forward(a2)
+        flat = p2.reshape(n, -1)
+        z = flat @ w3.T + b3
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
+        g = e / s  # d loss / d logits = (softmax - one_hot) / n
+        g[rows, y] -= 1
+        g /= n
+        gw3, gb3 = g.T @ flat, g.sum(axis=0)
+        g = (g @ w3).reshape(p2.shape)
+        g = _pool_backward(g, p2, a2) * (h2 > 0)
+        g, gw2, gb2 = _conv_backward(g, cols2, w2, p1.shape)
+        g = _pool_backward(g, p1, a1) * (h1 > 0)
+        _, gw1, gb1 = _conv_backward(g, cols1, w1, None)
+        update([gw1, gb1, gw2, gb2, gw3, gb3])
+        return loss
+
+    return step
+
+
+def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+    model = _model(torch.nn)
+    model.load_state_dict({k: torch.tensor(w) for k, w in zip(model.state_dict(), weights)})
+    opt = torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+    xt, yt = torch.tensor(x), torch.tensor(y)
+
+    def step() -> float:
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss.item()
+
+    return step
+
+
+def _cpu_time(step: Callable[[], float]) -> float:
+    t0 = time.process_time()
+    step()
+    return time.process_time() - t0
+
+
+def run(batch: int, repeats: int) -> dict[str, float]:
+    """Median step time (ms) per contender."""
+    weights, (x, y) = _weights(), _data(batch)
+    makers = {"ours": make_ours, "numpy": make_numpy}
+    if torch is not None:
+        makers["torch"] = make_torch
+    steps = {name: make(weights, x, y) for name, make in makers.items()}
+    for _ in range(3):  # warm-up; the losses of every step must agree (same trajectory)
+        losses = {name: step() for name, step in steps.items()}
+        assert max(losses.values()) - min(losses.values()) < 1e-4, losses
+    samples = {name: [] for name in steps}
+    names = list(steps)
+    for r in range(repeats):  # interleaved, so slow phases of a shared machine hit all alike;
+        for name in names[r % len(names):] + names[:r % len(names)]:  # rotated, so none always runs cold
+            samples[name].append(_cpu_time(steps[name]))
+    return {name: float(np.median(v)) * 1e3 for name, v in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=64)
+    args = parser.parse_args()
+    if torch is not None:
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    print(f"BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}")
+    print(f"LeNet-like conv net, float32, batch {args.batch}, one Adam step (forward, cross-entropy, backward, "
+          f"update); median CPU time of {args.repeats} interleaved runs, GC on, torch imported")
+    r = run(args.batch, args.repeats)
+    torch_ms, vs_torch = ("n/a", "n/a") if "torch" not in r else (f"{r['torch']:.2f}", f"{r['ours'] / r['torch']:.2f}")
+    print("| batch | ours ms | numpy im2col by hand ms | PyTorch ms | ours / numpy | ours / PyTorch |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {args.batch} | {r['ours']:.2f} | {r['numpy']:.2f} | {torch_ms} | {r['ours'] / r['numpy']:.2f} | "
+          f"{vs_torch} |")
+
+
+if __name__ == "__main__":
+    main()
