@@ -1,5 +1,5 @@
 # Two entry points, each doing its own set-up on a fresh machine:
-#   make demo  - create .venv, install the package and Graphviz, run the main job
+#   make demo  - create .venv, install the package and Graphviz, run the main job (examples/digits_demo.py)
 #   make test  - same set-up, then the whole test suite (notebooks included)
 PYTHON ?= python3
 VENV := .venv
@@ -26,7 +26,7 @@ graphviz:
 	  else echo "note: Graphviz 'dot' not found; install it (e.g. apt-get install graphviz) to render graphs"; fi; }
 
 demo: setup
-	$(PY) examples/fit_sine.py
+	$(PY) examples/digits_demo.py
 
 test: setup
 	$(PY) -m pytest

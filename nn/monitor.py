@@ -5,7 +5,8 @@ Per parameter it records the mean gradient norm and the mean update-to-weight ra
 module the fraction of dead ReLU units (never positive during the epoch) and of saturated
 sigmoid/tanh outputs. Activations are observed by wrapping each activation module's
 ``forward`` on its instance while training runs, and only in training batches. It warns
-(``warnings.warn``) when a gradient norm falls below ``vanishing`` or rises above ``exploding``.
+(``warnings.warn``, once per run and layer) when a weight's gradient norm falls below ``vanishing`` or rises
+above ``exploding``.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class TrainingMonitor:
         self.on_train_end(history)  # unwrap what a run that ended in an exception left behind
         model = history.model
         self._params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-        self._live = True
+        self._live, self._warned = True, set()
         for name, module in model.named_modules():
             if isinstance(module, (ReLU, *_SATURATING)):
                 self._wrap(f"{name} ({type(module).__name__})" if name else type(module).__name__, module)
@@ -111,16 +112,16 @@ class TrainingMonitor:
 
     # ----------------------------------------------------------------- reports
     def _check(self, epoch: int) -> None:
-        norms = {name: values[-1] for name, values in self.records["grad_norm"].items()}
-        vanished = [name for name, v in norms.items() if v < self.vanishing]
-        exploded = [name for name, v in norms.items() if not v <= self.exploding]
-        if vanished:
-            warnings.warn(f"TrainingMonitor: vanishing gradients at epoch {epoch}: mean gradient norm below "
-                          f"{self.vanishing:g} for {', '.join(vanished)}", RuntimeWarning, stacklevel=3)
-        if exploded:
-            warnings.warn(f"TrainingMonitor: exploding gradients at epoch {epoch}: mean gradient norm above "
-                          f"{self.exploding:g} (or not finite) for {', '.join(exploded)}", RuntimeWarning,
-                          stacklevel=3)
+        """Warn once per run and layer; weights only, since a bias before a BatchNorm has zero gradient by design."""
+        weights = {name for name, p in self._params if p.ndim >= 2}
+        for kind, bad, bound in (("vanishing", lambda v: v < self.vanishing, f"below {self.vanishing:g}"),
+                                 ("exploding", lambda v: not v <= self.exploding, f"above {self.exploding:g}")):
+            layers = [name for name, values in self.records["grad_norm"].items()
+                      if name in weights and (kind, name) not in self._warned and bad(values[-1])]
+            if layers:
+                self._warned.update((kind, name) for name in layers)
+                warnings.warn(f"TrainingMonitor: {kind} gradients from epoch {epoch}: mean gradient norm {bound} "
+                              f"for {', '.join(layers)}", RuntimeWarning, stacklevel=3)
 
     def to_dict(self) -> dict[str, dict[str, list[float]]]:
         """The records as plain nested dicts and lists (JSON-ready)."""

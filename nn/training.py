@@ -117,13 +117,17 @@ class History:
 
     ``best_epoch`` is the epoch (1-based) with the best monitored dev figure, ``stopped_epoch``
     the epoch at which early stopping ended training (None if it ran to the end), and
-    ``final_epoch`` the epoch whose weights the model holds after ``fit``.
+    ``final_epoch`` the epoch whose weights the model holds after ``fit``. The per-epoch train
+    figures are running means over the epoch in training mode (dropout active); ``train_eval``
+    holds the training set's loss and metrics for the final weights in eval mode.
     """
 
     def __init__(self, records: dict[str, list[float]] | None = None, best_epoch: int | None = None,
-                 stopped_epoch: int | None = None, final_epoch: int | None = None) -> None:
+                 stopped_epoch: int | None = None, final_epoch: int | None = None,
+                 train_eval: dict[str, float] | None = None) -> None:
         self.records = {k: list(v) for k, v in (records or {}).items()}
         self.best_epoch, self.stopped_epoch, self.final_epoch = best_epoch, stopped_epoch, final_epoch
+        self.train_eval = dict(train_eval or {})
         self.stop_training = False
         self.model: Module | None = None
         self.optimizer: Any = None
@@ -147,12 +151,12 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         """Plain lists and numbers, for ``json.dumps``; ``History.from_dict`` reads it back."""
         return {"records": {k: list(v) for k, v in self.records.items()}, "best_epoch": self.best_epoch,
-                "stopped_epoch": self.stopped_epoch, "final_epoch": self.final_epoch}
+                "stopped_epoch": self.stopped_epoch, "final_epoch": self.final_epoch, "train_eval": self.train_eval}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
         """Rebuild a History from ``to_dict()`` output."""
-        return cls(d["records"], d.get("best_epoch"), d.get("stopped_epoch"), d.get("final_epoch"))
+        return cls(d["records"], d.get("best_epoch"), d.get("stopped_epoch"), d.get("final_epoch"), d.get("train_eval"))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, History) and self.to_dict() == other.to_dict()
@@ -162,14 +166,19 @@ class History:
         return f"History({self.epochs} epochs, best_epoch={self.best_epoch}: {last})"
 
     def diagnose(self, bayes_error: float = 0.0, tolerance: float = 0.02, metric: str = "accuracy") -> Diagnosis:
-        """Bias/variance diagnosis at ``final_epoch`` from ``1 - accuracy`` (the losses when no accuracy was kept)."""
+        """Bias/variance diagnosis of the final weights from ``1 - accuracy`` (the losses when no accuracy was kept).
+
+        The train error is the eval-mode one (``train_eval``) when recorded, so dropout does not inflate it.
+        """
         epoch = (self.final_epoch or self.epochs) - 1
-        if f"dev_{metric}" in self.records:
-            train, dev = (1 - self.records[f"train_{metric}"][epoch], 1 - self.records[f"dev_{metric}"][epoch])
-        elif "dev_loss" in self.records:
-            train, dev = self.records["train_loss"][epoch], self.records["dev_loss"][epoch]
-        else:
+        key = f"dev_{metric}" if f"dev_{metric}" in self.records else "dev_loss"
+        if key not in self.records:
             raise ValueError("diagnose needs dev figures: pass dev_data to nn.fit")
+        name = key[4:]
+        train = self.train_eval.get(f"train_{name}", self.records[f"train_{name}"][epoch])
+        dev = self.records[key][epoch]
+        if name == metric:
+            train, dev = 1 - train, 1 - dev
         return bias_variance(train, dev, bayes_error, tolerance)
 
     def plot(self, path: str | None = None):
@@ -391,4 +400,6 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, dev_d
             epoch_bar.close()
     for hook in hooks["on_train_end"]:
         hook(history)
+    if history.epochs:
+        history.train_eval = evaluate(model, loss_fn, train_loader, metric_fns, "train")
     return history

@@ -72,7 +72,8 @@ def test_train_mode_for_training_and_eval_no_grad_for_dev():
     model = nn.Sequential(probe, _mlp())
     train, dev = _moons(32)
     nn.fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), train, dev, epochs=1, batch_size=8)
-    assert probe.calls == [(True, True)] * 3 + [(False, False)] * 1
+    # 3 training batches, 1 dev batch, then the training set once more in eval mode for ``train_eval``
+    assert probe.calls == [(True, True)] * 3 + [(False, False)] * 1 + [(False, False)] * 3
     assert model.training
 
 
@@ -269,6 +270,18 @@ def test_diagnose_reproduces_the_four_row_table(train, dev, verdict):
     assert verdict in str(d) and f"dev error {dev:.1%}" in str(d)
 
 
+def test_diagnose_uses_the_eval_mode_train_error_of_the_final_weights():
+    h = History({"train_accuracy": [0.85], "dev_accuracy": [0.89], "train_loss": [1.0], "dev_loss": [1.0]},
+                train_eval={"train_loss": 0.1, "train_accuracy": 0.99})
+    assert h.diagnose().verdict == "high variance" and h.diagnose().train_error == pytest.approx(0.01)
+    model, (train, dev) = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2)), _moons(64)
+    h = nn.fit(model, F.cross_entropy, optim.Adam(model.parameters(), lr=0.01), train, dev, epochs=2)
+    expected = nn.training.evaluate(model, F.cross_entropy, DataLoader(TensorDataset(*train), batch_size=8), {},
+                                    "train")
+    assert h.train_eval["train_loss"] == pytest.approx(expected["train_loss"], rel=1e-5)
+    assert History.from_dict(json.loads(json.dumps(h.to_dict()))).train_eval == h.train_eval
+
+
 def test_diagnose_with_bayes_error_loss_fallback_and_without_dev():
     assert bias_variance(0.15, 0.16, bayes_error=0.14).verdict == "fine"
     h = History({"train_loss": [0.5, 0.01], "dev_loss": [0.6, 0.4]}, final_epoch=2)
@@ -313,3 +326,28 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):
     assert term.getvalue() == ""
     nn.fit(model, F.cross_entropy, opt, train, dev, epochs=2)
     assert "epochs" in term.getvalue() and "dev_loss" in term.getvalue()
+
+
+# ----------------------------------------------------------------- the demo
+def test_digits_demo_writes_outputs_and_a_checkpoint_that_loads(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "digits_demo.py"
+    spec = importlib.util.spec_from_file_location("digits_demo", path)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    result = demo.main(epochs=3, out_dir=tmp_path, progress=False, hidden=(8, 4))
+    printed = capsys.readouterr().out
+    assert str(tmp_path) in printed and "test accuracy" in printed and "gradient check" in printed
+    assert "bias/variance" in printed and result["gradcheck"].ok and result["test_accuracy"] > 0.3
+    paths = result["paths"]
+    assert paths["curves"].read_bytes()[:4] == b"\x89PNG" and paths["monitor"].read_bytes()[:4] == b"\x89PNG"
+    assert paths["graph"].suffix in (".svg", ".dot") and paths["graph"].stat().st_size > 0
+    assert History.from_dict(json.loads(paths["history"].read_text())) == result["history"]
+    fresh = demo.build_model((8, 4))
+    fresh.load_state_dict(nn.load(paths["checkpoint"])["model"])
+    x_test = ag.Tensor(result["test"][0])
+    trained = result["model"].eval()
+    with ag.no_grad():
+        np.testing.assert_array_equal(fresh.eval()(x_test).data, trained(x_test).data)
