@@ -17,6 +17,7 @@ from .gradcheck import GradcheckReport, check_gradients, gradcheck, gradgradchec
 from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, record_scopes,
                         scope, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
+from . import linalg  # noqa: E402  (torch.linalg: the registry's namespace="linalg" records)
 from .registry import Composite, Primitive, all_ops, lookup, register
 
 from . import functional  # noqa: E402,I001  (a tool on top of the engine: imported after it)
