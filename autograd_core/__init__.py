@@ -10,7 +10,8 @@ from .tensor import Tensor  # noqa: I001  (first: it completes the engine's modu
 from . import ops
 from .creation import (arange, default_generator, empty, eye, full, full_like, linspace, manual_seed, ones,
                        ones_like, rand, randint, randn, randn_like, tensor, zeros, zeros_like)
-from .dtypes import get_default_dtype, set_default_dtype
+from .device import cuda, device
+from .dtypes import DTYPES as _DTYPES, get_default_dtype, set_default_dtype
 from .engine import grad
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckReport, check_gradients, gradcheck, gradgradcheck
@@ -34,4 +35,7 @@ __all__ = [
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
     "draw_graph", "utils",
-] + ops.__all__
+    "device", "cuda",
+] + ops.__all__ + sorted(_DTYPES)
+
+globals().update(_DTYPES)  # PyTorch's dtype names: float32/float, float64/double, int64/long, bool, ...

@@ -53,7 +53,7 @@ def _finish(tensors: tuple, create_graph: bool) -> tuple:
 def _vectors(v, like: tuple, what: str, fn: str) -> tuple:
     """Validate ``v`` against the shapes of ``like``; ``None`` means ones for single-element ``like``."""
     if v is None:
-        if len(like) != 1 or like[0].size != 1:
+        if len(like) != 1 or like[0].numel() != 1:
             raise RuntimeError(f"{fn}: v can only be None if the {what} is a single Tensor with a single element")
         return (Tensor(np.ones(like[0].shape, like[0].dtype)),)
     vs = tuple(v) if isinstance(v, (tuple, list)) else (v,)
@@ -113,8 +113,8 @@ def _jacobian_blocks(outs: tuple, xs: tuple, create_graph: bool) -> tuple:
     blocks = []
     for o in outs:
         rows = [[] for _ in xs]
-        for k in range(o.size):
-            e = np.zeros(o.size, dtype=o.dtype)
+        for k in range(o.numel()):
+            e = np.zeros(o.numel(), dtype=o.dtype)
             e[k] = 1
             for row, g in zip(rows, _grads((o,), xs, (Tensor(e.reshape(o.shape)),), create_graph,
                                            retain_graph=True)):
@@ -149,7 +149,7 @@ def _scalar_gradient(func: Callable, inputs, create_graph: bool, fn: str) -> tup
     in_tuple, xs = _as_tuple(inputs, "inputs", fn)
     xs = _prepare(xs, create_graph)
     _, outs = _call(func, xs, fn)
-    if len(outs) != 1 or outs[0].size != 1:
+    if len(outs) != 1 or outs[0].numel() != 1:
         raise RuntimeError(f"{fn}: the function given to {fn} must return a single Tensor with a single element")
     out = outs[0]
     with enable_grad():

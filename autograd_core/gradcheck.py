@@ -88,15 +88,15 @@ def _numeric_jacobian(func: Callable, inputs: tuple, x: Tensor, eps: float) -> n
 def _analytic_jacobians(func: Callable, inputs: tuple, wrt: list) -> list[np.ndarray]:
     """d flat(outputs) / d input for each input in ``wrt``, one backward pass per output element."""
     outs = _outputs(func, inputs)
-    n_out = sum(o.size for o in outs)
-    jacs = [np.zeros((n_out, x.size)) for x in wrt]
+    n_out = sum(o.numel() for o in outs)
+    jacs = [np.zeros((n_out, x.numel())) for x in wrt]
     row = 0
     for o in outs:
-        for j in range(o.size):
+        for j in range(o.numel()):
             if not o.requires_grad:
                 row += 1
                 continue
-            v = np.zeros(o.size)
+            v = np.zeros(o.numel())
             v[j] = 1.0
             grads = _backward(o, wrt, Tensor(v.reshape(o.shape).astype(o.dtype)), retain_graph=True,
                                allow_unused=True)
@@ -286,7 +286,7 @@ def compare_gradients(func: Callable, inputs, eps: float = 1e-7, names: Sequence
         raise ValueError("check_gradients: no input requires grad")
     outs = _outputs(func, inputs)
     rng = np.random.default_rng(seed)
-    v = [np.ones(o.shape) if o.size == 1 else rng.standard_normal(o.shape) for o in outs]
+    v = [np.ones(o.shape) if o.numel() == 1 else rng.standard_normal(o.shape) for o in outs]
     total = sum(((o * Tensor(vi)).sum() for o, vi in zip(outs, v) if o.requires_grad), Tensor(np.float64(0.0)))
     error = None
     try:
@@ -304,9 +304,9 @@ def compare_gradients(func: Callable, inputs, eps: float = 1e-7, names: Sequence
             continue
         denom = np.linalg.norm(num) + np.linalg.norm(ana)
         rel = float(np.linalg.norm(num - ana) / denom) if denom > 0 else 0.0
-        worst = np.unravel_index(int(np.argmax(np.abs(num - ana))), x.shape) if x.size else ()
+        worst = np.unravel_index(int(np.argmax(np.abs(num - ana))), x.shape) if x.numel() else ()
         checks.append(InputCheck(name, x.shape, rel, tuple(int(i) for i in worst),
-                                 float(num[worst]) if x.size else 0.0, float(ana[worst]) if x.size else 0.0,
+                                 float(num[worst]) if x.numel() else 0.0, float(ana[worst]) if x.numel() else 0.0,
                                  resolution / denom if denom > 0 else 0.0))
     return GradcheckReport(checks, error)
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .device import CPU, check_device, is_device_spec
 from .dtypes import as_array, check_requires_grad, get_default_dtype
 from .grad_mode import state
 
@@ -56,14 +57,27 @@ class Tensor:
     shape = property(lambda self: self.data.shape, doc="Tuple of dimensions.")
     ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
     dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
-    size = property(lambda self: self.data.size, doc="Number of elements (numpy meaning).")
+    device = property(lambda self: CPU, doc="Always the CPU (the engine runs on numpy).")
     is_leaf = property(lambda self: self.grad_fn is None, doc="True for tensors not produced by a recorded op.")
     T = property(lambda self: _ops.transpose(self), doc="Reversed dimensions, like ``ndarray.T``.")
     mT = property(lambda self: _ops.swapaxes(self, -1, -2), doc="Last two dimensions swapped.")
 
+    def size(self, dim: int | None = None):
+        """PyTorch's ``size``: the shape tuple, or the length of dimension ``dim`` (``.numel()`` counts)."""
+        if dim is None:
+            return self.data.shape
+        ndim = self.data.ndim
+        if not -max(ndim, 1) <= dim < max(ndim, 1):
+            raise IndexError(f"size(): dim {dim} is out of range for a tensor with {ndim} dimensions")
+        return self.data.shape[dim] if ndim else 1
+
     def numel(self) -> int:
         """Number of elements."""
         return self.data.size
+
+    def is_floating_point(self) -> bool:
+        """True for floating dtypes (the ones that may require grad)."""
+        return self.data.dtype.kind == "f"
 
     def dim(self) -> int:
         """Number of dimensions (PyTorch spelling of ``ndim``)."""
@@ -119,8 +133,12 @@ class Tensor:
         return fn
 
     # ----------------------------------------------------------------- conversion
-    def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied)."""
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The underlying ndarray (shared, not copied); raises for a tensor that requires grad, as
+        PyTorch does, so a graph is never dropped silently (``detach().numpy()`` or ``force=True``)."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad: use tensor.detach().numpy() "
+                               "(or numpy(force=True))")
         return self.data
 
     def item(self):
@@ -144,13 +162,50 @@ class Tensor:
     def __array_function__(self, func, types, args, kwargs):
         return _interop.array_function(func, args, kwargs)
 
-    def float(self) -> "Tensor":
-        """Differentiable cast to float32."""
-        return _ops.astype(self, np.float32)
+    def _cast(self, dtype) -> "Tensor":
+        """Cast to ``dtype``: differentiable between floating types; to integers or bool the result
+        leaves the graph (as in PyTorch, such tensors cannot require grad)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind in "fc" and self.data.dtype.kind in "fc":
+            return _ops.astype(self, dtype)
+        return new_tensor(self.data.astype(dtype))
 
-    def double(self) -> "Tensor":
-        """Differentiable cast to float64."""
-        return _ops.astype(self, np.float64)
+    def float(self) -> "Tensor": return self._cast(np.float32)  # noqa: E704  (PyTorch's cast shorthands)
+    def double(self) -> "Tensor": return self._cast(np.float64)  # noqa: E704
+    def half(self) -> "Tensor": return self._cast(np.float16)  # noqa: E704
+    def long(self) -> "Tensor": return self._cast(np.int64)  # noqa: E704
+    def int(self) -> "Tensor": return self._cast(np.int32)  # noqa: E704
+    def bool(self) -> "Tensor": return self._cast(np.bool_)  # noqa: E704
+
+    def to(self, *args, dtype=None, device=None, copy: bool = False, non_blocking: bool = False) -> "Tensor":
+        """PyTorch's ``to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)`` (its dtype);
+        the only device is the CPU. Returns ``self`` when nothing changes, unless ``copy=True``."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_device_spec(arg):
+                device = arg
+            else:
+                dtype = arg
+        check_device(device)
+        out = self if dtype is None else self._cast(dtype)
+        return _ops.clone(out) if copy and out is self else out
+
+    def type(self, dtype=None):
+        """Without ``dtype`` the type name (``"autograd_core.FloatTensor"``); with one, a cast to it."""
+        if dtype is None:
+            return f"autograd_core.{_TYPE_NAMES.get(self.data.dtype, self.data.dtype.name)}"
+        return self._cast(dtype)
+
+    def cpu(self) -> "Tensor":
+        """The tensor itself: it already lives on the CPU."""
+        return self
+
+    def contiguous(self) -> "Tensor":
+        """The tensor itself: numpy handles memory layout, and ``view`` works on any layout here."""
+        return self
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, prefix="Tensor(")
@@ -179,6 +234,19 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.data)
+
+    def __index__(self) -> int:
+        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of a single element can be used as an index, got dtype "
+                            f"{self.data.dtype} and shape {self.data.shape}")
+        return int(self.data)
+
+    def __format__(self, spec: str) -> str:
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(f"format spec {spec!r} needs a 0-d tensor (use .item()), got shape {self.data.shape}")
+        return repr(self)
 
     __hash__ = object.__hash__
 
@@ -252,6 +320,25 @@ class Tensor:
         np.clip(self.data, min, max, out=self.data)
         return self._bump()
 
+    def _inplace(self, other, ufunc, record) -> "Tensor":
+        """``self op= other`` as PyTorch: in place (version bumped) when no graph is involved; a leaf that
+        requires grad raises outside ``no_grad``; when the graph is involved otherwise, the result is
+        recorded out of place and rebinds the name (the engine has no in-place graph operations)."""
+        tracked = state.grad_enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if tracked:
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation; "
+                                   "wrap the update in `with no_grad():` (or write `w = w + ...` for a new tensor)")
+            return _apply(record, self, other)
+        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data, casting="same_kind")
+        return self._bump()
+
+    def __iadd__(self, other): return self._inplace(other, np.add, _A.ADD)
+    def __isub__(self, other): return self._inplace(other, np.subtract, _A.SUB)
+    def __imul__(self, other): return self._inplace(other, np.multiply, _A.MUL)
+    def __itruediv__(self, other): return self._inplace(other, np.true_divide, _A.DIV)
+    def __ipow__(self, other): return self._inplace(other, np.power, _A.POW)
+
     # ----------------------------------------------------------------- operators
     def __add__(self, other): return _apply(_A.ADD, self, other)
     def __radd__(self, other): return _apply(_A.ADD, other, self)
@@ -287,6 +374,11 @@ class Tensor:
         """Alias of ``reshape`` (PyTorch spelling)."""
         return _ops.reshape(self, *shape)
 
+
+_TYPE_NAMES = {np.dtype(k): v for k, v in (
+    (np.float16, "HalfTensor"), (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"), (np.uint8, "ByteTensor"),
+    (np.int8, "CharTensor"), (np.int16, "ShortTensor"), (np.int32, "IntTensor"), (np.int64, "LongTensor"),
+    (np.bool_, "BoolTensor"))}
 
 from . import engine as _engine  # noqa: E402  (operations need Tensor defined first)
 from . import interop as _interop  # noqa: E402

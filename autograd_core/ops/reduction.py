@@ -1,11 +1,18 @@
-"""Reductions with ``axis`` (int, tuple or None) and ``keepdims``; PyTorch's ``dim``/``keepdim`` too.
+"""Reductions: ``sum``, ``prod``, ``amax``/``amin``, ``max``/``min``, ``logsumexp``, ``norm``, softmax.
 
-``sum``, ``max``, ``min``, ``prod``, ``logsumexp`` and ``norm`` are primitives; ``mean``,
-``var`` and ``std`` are compositions. ``max``/``min`` split the gradient evenly among tied
-elements; ``norm`` has gradient 0 at the zero vector (PyTorch's subgradient); ``logsumexp``
-is a primitive because the naive composition overflows.
+Tensor methods and ``autograd_core.NAME`` take PyTorch's ``dim``/``keepdim`` (numpy's
+``axis``/``keepdims`` are accepted as aliases); ``np.sum(t, axis=...)`` and friends go through
+``numpy_form`` adapters with numpy's exact signatures into the same records. ``amax``/``amin``
+are the value-only primitives and split the gradient evenly among ties; ``max``/``min`` are
+PyTorch's front ends: ``max()`` is the value, ``max(dim)`` a ``(values, indices)`` named tuple
+whose gradient goes to the selected index, ``max(a, b)`` the elementwise maximum. ``norm`` has
+gradient 0 at the zero vector; ``logsumexp``, ``softmax`` and ``log_softmax`` are primitives
+because their naive compositions overflow.
 """
 from __future__ import annotations
+
+import builtins as _builtins
+from collections import namedtuple
 
 import numpy as np
 
@@ -24,6 +31,24 @@ def reduction_args(x, axis, keepdims, dim, keepdim) -> tuple:
     return (None if ndim == 0 else axis), bool(keepdims)  # a 0-d tensor reduces over dim 0/-1 as PyTorch
 
 
+def torch_dims(x, dim, keepdim, axis=None, keepdims=None) -> tuple:
+    """``(axis, keepdims)`` from PyTorch's ``dim``/``keepdim`` or numpy's ``axis``/``keepdims`` aliases."""
+    return reduction_args(x, axis, keepdim if keepdims is None else keepdims, dim, None)
+
+
+def refuse_numpy_extras(name: str, **extras) -> None:
+    """numpy keywords the engine cannot honour on Tensors (``out=``, ``where=``): a clear TypeError."""
+    for key, value in extras.items():
+        if value is not None and value is not True:
+            raise TypeError(f"np.{name}(..., {key}=...) is not supported on Tensors; compute the result and "
+                            f"{'assign it' if key == 'out' else 'mask it with ag.where'} instead")
+
+
+def cast(x, dtype):
+    """``x`` cast to ``dtype`` first, as PyTorch's ``dtype=`` argument of the reductions does."""
+    return x if dtype is None else _ops.astype(x, dtype)
+
+
 def expand_reduced(g: Tensor, shape: tuple, axis, keepdims: bool) -> Tensor:
     """Broadcast a reduction's gradient ``g`` back to the input ``shape``."""
     if not keepdims:
@@ -38,9 +63,12 @@ def _with_shape(fn):
 
 
 def _extreme_vjp(g, x, out, axis, keepdims):
-    # gradient shared evenly among the elements equal to the extreme value
+    # gradient shared evenly among the elements equal to the extreme value; a slice whose extreme
+    # is NaN has no such element and gets NaN everywhere (PyTorch's amax/amin)
     hit = x.data == (out.data if keepdims or axis is None else np.expand_dims(out.data, axis))
-    weight = hit / hit.sum(axis=axis, keepdims=True)
+    count = hit.sum(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight = np.where(count == 0, np.nan, hit / np.maximum(count, 1))
     return expand_reduced(g, x.shape, axis, keepdims) * new_tensor(weight.astype(x.dtype))
 
 
@@ -50,7 +78,7 @@ def _prod_vjp(g, x, out, axis, keepdims):
     zero = x.data == 0
     safe = _ops.where(zero, 1.0, x)
     out_k = expand_reduced(out, x.shape, axis, keepdims)
-    rest = expand_reduced(_ops.prod(safe, axis=axis, keepdims=keepdims), x.shape, axis, keepdims)
+    rest = expand_reduced(_apply(PROD, safe, axis=axis, keepdims=keepdims), x.shape, axis, keepdims)
     single = np.broadcast_to(zero.sum(axis=axis, keepdims=True) == 1, x.shape)
     others = _ops.where(zero, _ops.where(single, rest, 0.0), out_k / safe)
     return expand_reduced(g, x.shape, axis, keepdims) * others
@@ -73,6 +101,22 @@ def _norm_vjp(g, x, out, axis, keepdims):
     return expand_reduced(g, x.shape, axis, keepdims) * x / _ops.where(out_k.data == 0, 1.0, out_k)
 
 
+def sample_dims(s, domains, min_side=0):
+    """Sampler in PyTorch's spelling: ``dim`` (omitted = all, an int or a tuple) and ``keepdim``."""
+    shape = s.shape(min_dims=0, max_dims=3, min_side=min_side)
+    axes = s.axes(len(shape))
+    return [s.array(shape, domains[0])], ({} if axes is None else {"dim": axes, "keepdim": s.boolean()})
+
+
+def _sample_nonempty(s, domains):
+    return sample_dims(s, domains, min_side=1)
+
+
+def _torch_all_dims(name):
+    """Reference for PyTorch functions whose "all dims" is ``dim=()`` (amax, amin, logsumexp)."""
+    return lambda T, x, dim=None, keepdim=False: getattr(T, name)(x, dim=() if dim is None else dim, keepdim=keepdim)
+
+
 def _torch_reduce(name):
     def ref(T, x, axis=None, keepdims=False):
         dim = tuple(range(x.ndim)) if axis is None else axis
@@ -81,19 +125,26 @@ def _torch_reduce(name):
     return ref
 
 
+def _torch_prod(T, x, dim=None, keepdim=False):
+    axes = tuple(range(x.ndim)) if dim is None else tuple(a % _builtins.max(x.ndim, 1) for a in np.atleast_1d(dim))
+    for a in sorted(axes, reverse=True):
+        x = T.prod(x, dim=a, keepdim=True) if x.ndim else x
+    return x if keepdim else x.reshape([n for i, n in enumerate(x.shape) if i not in set(axes)])
+
+
 SUM = register(Primitive(
-    "sum", _with_shape(np.sum), extras=("shape",), saves=("shape",), sample=sample_reduction,
-    numpy=(np.sum,), torch=_torch_reduce("sum"),
+    "sum", _with_shape(np.sum), extras=("shape",), saves=("shape",), sample=sample_dims,
+    numpy=(np.sum,), numpy_sample=sample_reduction,
     vjp=lambda g, shape, axis=None, keepdims=False: expand_reduced(g, shape, axis, keepdims)))
-MAX = register(Primitive(
-    "max", np.max, api=("max", "amax"), saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.max, np.amax),
-    torch=_torch_reduce("amax"), vjp=_extreme_vjp))
-MIN = register(Primitive(
-    "min", np.min, api=("min", "amin"), saves=("x", "out"), sample=sample_reduction, domain=(DISTINCT,), numpy=(np.min, np.amin),
-    torch=_torch_reduce("amin"), vjp=_extreme_vjp))
+AMAX = register(Primitive(
+    "amax", np.max, saves=("x", "out"), sample=_sample_nonempty, domain=(DISTINCT,), numpy=(np.max, np.amax),
+    numpy_sample=sample_reduction, torch=_torch_all_dims("amax"), vjp=_extreme_vjp))
+AMIN = register(Primitive(
+    "amin", np.min, saves=("x", "out"), sample=_sample_nonempty, domain=(DISTINCT,), numpy=(np.min, np.amin),
+    numpy_sample=sample_reduction, torch=_torch_all_dims("amin"), vjp=_extreme_vjp))
 PROD = register(Primitive(
-    "prod", np.prod, saves=("x", "out"), sample=sample_reduction, domain=(NONZERO,), numpy=(np.prod,),
-    torch=lambda T, x, axis=None, keepdims=False: _torch_prod(T, x, axis, keepdims), vjp=_prod_vjp))
+    "prod", np.prod, saves=("x", "out"), sample=sample_dims, domain=(NONZERO,), numpy=(np.prod,),
+    numpy_sample=sample_reduction, torch=_torch_prod, vjp=_prod_vjp))
 LOGSUMEXP = register(Primitive(
     "logsumexp", _logsumexp_forward, saves=("x", "out"), sample=sample_reduction,
     torch=_torch_reduce("logsumexp"),
@@ -104,6 +155,184 @@ NORM = register(Primitive(
     "norm", _norm_forward, saves=("x", "out"), sample=sample_reduction, domain=(NONZERO,),
     torch=lambda T, x, axis=None, keepdims=False: T.linalg.vector_norm(x, 2, dim=axis, keepdim=keepdims),
     vjp=_norm_vjp))
+
+
+@SUM.public
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or None for all), optionally cast to ``dtype`` first."""
+    x = cast(input, dtype)
+    axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
+    return _apply(SUM, x, axis=axis, keepdims=keepdims)
+
+
+@PROD.public
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
+    """Product over ``dim``; the gradient is exact with zeros in the slice."""
+    x = cast(input, dtype)
+    axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
+    return _apply(PROD, x, axis=axis, keepdims=keepdims)
+
+
+@AMAX.public
+def amax(input, dim=(), keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """Largest value over ``dim`` (``()`` = all); tied elements share the gradient evenly."""
+    axis, keepdims = torch_dims(input, None if dim == () else dim, keepdim, axis, keepdims)
+    return _apply(AMAX, input, axis=axis, keepdims=keepdims)
+
+
+@AMIN.public
+def amin(input, dim=(), keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """Smallest value over ``dim`` (``()`` = all); tied elements share the gradient evenly."""
+    axis, keepdims = torch_dims(input, None if dim == () else dim, keepdim, axis, keepdims)
+    return _apply(AMIN, input, axis=axis, keepdims=keepdims)
+
+
+@LOGSUMEXP.public
+def logsumexp(input, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim``, computed stably."""
+    axis, keepdims = torch_dims(input, dim, keepdim, axis, keepdims)
+    return _apply(LOGSUMEXP, input, axis=axis, keepdims=keepdims)
+
+
+@SUM.numpy_form
+def numpy_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None) -> Tensor:
+    """``np.sum`` on Tensors (``out=``/``where=`` refused)."""
+    refuse_numpy_extras("sum", out=out, where=where)
+    result = sum(a, axis=axis, keepdims=keepdims, dtype=dtype)
+    return result if initial is None else result + initial
+
+
+@PROD.numpy_form
+def numpy_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None) -> Tensor:
+    """``np.prod`` on Tensors (``out=``/``where=`` refused)."""
+    refuse_numpy_extras("prod", out=out, where=where)
+    result = prod(a, axis=axis, keepdims=keepdims, dtype=dtype)
+    return result if initial is None else result * initial
+
+
+@AMAX.numpy_form
+def numpy_max(a, axis=None, out=None, keepdims=False, initial=None, where=None) -> Tensor:
+    """``np.max``/``np.amax`` on Tensors (``out=``/``where=`` refused)."""
+    refuse_numpy_extras("max", out=out, where=where)
+    result = amax(a, axis=axis, keepdims=keepdims)
+    return result if initial is None else _ops.maximum(result, initial)
+
+
+@AMIN.numpy_form
+def numpy_min(a, axis=None, out=None, keepdims=False, initial=None, where=None) -> Tensor:
+    """``np.min``/``np.amin`` on Tensors (``out=``/``where=`` refused)."""
+    refuse_numpy_extras("min", out=out, where=where)
+    result = amin(a, axis=axis, keepdims=keepdims)
+    return result if initial is None else _ops.minimum(result, initial)
+
+
+# ------------------------------------------------------------------------- PyTorch's max/min/median
+def result_type(name: str):
+    """A ``(values, indices)`` named tuple type, like ``torch.return_types.NAME``."""
+    cls = namedtuple(name, ("values", "indices"))
+    cls.__module__ = "autograd_core.return_types"
+    return cls
+
+
+_RESULTS = {name: result_type(name) for name in ("max", "min", "median")}
+
+
+def as_tensor_arg(x) -> Tensor:
+    """A Tensor for ``x`` (Python data and ndarrays are wrapped, untracked)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def shared_evenly(x: Tensor, mask: np.ndarray) -> Tensor:
+    """The value shared by ``x[mask]`` (all equal, or all NaN) with the gradient split evenly among them,
+    PyTorch's rule for ``max()``, ``min()`` and ``median()`` over all elements."""
+    picked = _ops.getitem(x, mask)
+    if np.isnan(picked.data).any():
+        return sum(picked) / picked.data.size  # NaN, with the gradient shared among the NaN elements
+    return amax(picked)
+
+
+def select_along(x: Tensor, index: np.ndarray, dim: int, keepdim: bool) -> Tensor:
+    """``x`` picked at ``index`` (an integer array of ``x``'s shape with size 1 along ``dim``); the
+    gradient goes to the picked elements only (PyTorch's ``max(dim)``/``median(dim)``)."""
+    grid = list(np.ix_(*(np.arange(n) for n in x.shape)))
+    grid[dim] = index
+    values = _ops.getitem(x, tuple(grid))
+    return values if keepdim else _ops.reshape(values, tuple(n for i, n in enumerate(index.shape) if i != dim))
+
+
+def indexed_reduction(name: str, x, dim, keepdim: bool, pick) -> tuple:
+    """``(values, indices)`` of ``pick(data, axis) -> index`` along one ``dim``, as a named tuple."""
+    x = as_tensor_arg(x)
+    if x.ndim == 0:
+        normalize_axis(dim, 0)
+        values, indices = indexed_reduction(name, _ops.reshape(x, (1,)), 0, False, pick)
+        return _RESULTS[name](values, indices)
+    (d,) = normalize_axis(dim, x.ndim)
+    if x.shape[d] == 0:
+        raise IndexError(f"{name}(): dim {dim} of the input shape {x.shape} has size 0")
+    index = np.expand_dims(pick(x.data, d), d)
+    indices = Tensor(index if keepdim else np.squeeze(index, d))
+    return _RESULTS[name](select_along(x, index, d, keepdim), indices)
+
+
+def _first_nan_or(arg):
+    """``arg(a, axis)``, except that a slice holding NaN picks its first NaN (PyTorch propagates NaN)."""
+    def pick(a, d):
+        if a.dtype.kind not in "fc":
+            return arg(a, axis=d)
+        nan = np.isnan(a)
+        return np.where(nan.any(axis=d), np.argmax(nan, axis=d), arg(a, axis=d))
+
+    return pick
+
+
+def sample_one_dim(s, domains):
+    """Sampler for PyTorch's single-``dim`` reductions: nothing (all elements) or ``dim`` and ``keepdim``."""
+    shape = s.shape(min_dims=0, max_dims=3, min_side=1)
+    if s.boolean():
+        return [s.array(shape, domains[0])], {}
+    return [s.array(shape, domains[0])], {"dim": s.integers(-_builtins.max(len(shape), 1), _builtins.max(len(shape), 1) - 1),
+                                          "keepdim": s.boolean()}
+
+
+def _extreme_front(name, record, arg, elementwise):
+    def front(input, dim=None, keepdim: bool = False, *, other=None, axis=None, keepdims=None):
+        if other is not None or isinstance(dim, (Tensor, np.ndarray)):
+            return elementwise(input, dim if other is None else other)
+        if dim is None and axis is None:
+            x = as_tensor_arg(input)
+            if x.data.size == 0:
+                raise RuntimeError(f"{name}(): the input is empty; pass dim= or use amax/amin with a default")
+            nan = np.isnan(x.data) if x.dtype.kind in "fc" else np.zeros(x.shape, bool)
+            return shared_evenly(x, nan) if nan.any() else _apply(record, x, axis=None, keepdims=False)
+        return indexed_reduction(name, input, dim if dim is not None else axis,
+                                 keepdim if keepdims is None else keepdims, _first_nan_or(arg))
+
+    front.__name__ = front.__qualname__ = name
+    front.__doc__ = (f"PyTorch's ``{name}``: ``{name}(x)`` the value, ``{name}(x, dim, keepdim)`` a ``(values, "
+                     f"indices)`` named tuple (gradient to the selected index), ``{name}(x, other)`` elementwise.")
+    return front
+
+
+MAX = register(Composite("max", sample=sample_one_dim, domain=(DISTINCT,)))
+MIN = register(Composite("min", sample=sample_one_dim, domain=(DISTINCT,)))
+max = MAX.public(_extreme_front("max", AMAX, np.argmax, lambda a, b: _ops.maximum(a, b)))
+min = MIN.public(_extreme_front("min", AMIN, np.argmin, lambda a, b: _ops.minimum(a, b)))
+
+
+# ------------------------------------------------------------------------- norm and softmax
+@NORM.public
+def norm(x, ord=2, axis=None, keepdims=False, *, p=None, dim=None, keepdim=None) -> Tensor:
+    """Vector norm over ``axis``: ``ord=2`` (Euclidean/Frobenius, the default), 1 or ``inf``."""
+    axis, keepdims = reduction_args(x, axis, keepdims, dim, keepdim)
+    ord = p if p is not None else ord
+    if ord in (2, "fro"):
+        return _apply(NORM, x, axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return sum(_ops.abs(x), axis=axis, keepdims=keepdims)
+    if ord == np.inf:
+        return amax(_ops.abs(x), axis=axis, keepdims=keepdims)
+    raise ValueError(f"norm supports ord 1, 2 and inf, got {ord!r}")
 
 
 def _log_softmax_forward(x, axis):
@@ -145,82 +374,6 @@ def log_softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
 def softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """``exp(x) / Σ exp(x)`` along ``axis``, computed stably."""
     return _apply(SOFTMAX, x, axis=_single_axis(x, axis, dim))
-
-
-def _torch_prod(T, x, axis, keepdims):
-    axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
-    for a in sorted(axes, reverse=True):
-        x = T.prod(x, dim=a, keepdim=True)
-    return x if keepdims else x.reshape([n for i, n in enumerate(x.shape) if i not in set(axes)])
-
-
-def _reducer(record):
-    def reduce(x, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-        axis, keepdims = reduction_args(x, axis, keepdims, dim, keepdim)
-        return _apply(record, x, axis=axis, keepdims=keepdims)
-
-    reduce.__name__ = record.name
-    reduce.__doc__ = f"``{record.name}`` over ``axis`` (int, tuple or None = all), optionally keeping dims."
-    return record.public(reduce)
-
-
-sum, max, min, prod, logsumexp = (_reducer(r) for r in (SUM, MAX, MIN, PROD, LOGSUMEXP))
-
-MEAN = register(Composite("mean", sample=sample_reduction, numpy=(np.mean,), torch=_torch_reduce("mean")))
-VAR = register(Composite(
-    "var", sample=sample_reduction, numpy=(np.var,),
-    torch=lambda T, x, axis=None, keepdims=False: T.var(x, dim=axis, keepdim=keepdims, correction=0)))
-def _sample_spread(s, domains):
-    # every reduced slice has >= 2 distinct values, keeping std away from its kink at zero variance
-    shape = s.shape(min_dims=1, max_dims=3, min_side=2)
-    return [s.array(shape, DISTINCT)], {"axis": s.axes(len(shape)), "keepdims": s.boolean()}
-
-
-STD = register(Composite(
-    "std", sample=_sample_spread, numpy=(np.std,),
-    torch=lambda T, x, axis=None, keepdims=False: T.std(x, dim=axis, keepdim=keepdims, correction=0)))
-
-
-def _count(x, axis) -> int:
-    shape = x.shape
-    return int(np.prod([shape[a] for a in axis])) if axis is not None else x.size
-
-
-@MEAN.public
-def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Arithmetic mean over ``axis``."""
-    axis, keepdims = reduction_args(x, axis, keepdims, dim, keepdim)
-    return sum(x, axis=axis, keepdims=keepdims) / _count(x, axis)
-
-
-@VAR.public
-def var(x, axis=None, ddof: int = 0, keepdims=False, *, dim=None, keepdim=None, correction=None) -> Tensor:
-    """Variance ``sum((x - mean)²) / (N - ddof)``; ``ddof=0`` by default (numpy's meaning)."""
-    axis, keepdims = reduction_args(x, axis, keepdims, dim, keepdim)
-    if correction is not None:
-        ddof = correction
-    centered = x - mean(x, axis=axis, keepdims=True)
-    return sum(centered * centered, axis=axis, keepdims=keepdims) / (_count(x, axis) - ddof)
-
-
-@STD.public
-def std(x, axis=None, ddof: int = 0, keepdims=False, *, dim=None, keepdim=None, correction=None) -> Tensor:
-    """Standard deviation, ``sqrt(var)``."""
-    return _ops.sqrt(var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, correction=correction))
-
-
-@NORM.public
-def norm(x, ord=2, axis=None, keepdims=False, *, p=None, dim=None, keepdim=None) -> Tensor:
-    """Vector norm over ``axis``: ``ord=2`` (Euclidean/Frobenius, the default), 1 or ``inf``."""
-    axis, keepdims = reduction_args(x, axis, keepdims, dim, keepdim)
-    ord = p if p is not None else ord
-    if ord in (2, "fro"):
-        return _apply(NORM, x, axis=axis, keepdims=keepdims)
-    if ord == 1:
-        return sum(_ops.abs(x), axis=axis, keepdims=keepdims)
-    if ord == np.inf:
-        return max(_ops.abs(x), axis=axis, keepdims=keepdims)
-    raise ValueError(f"norm supports ord 1, 2 and inf, got {ord!r}")
 
 
 from .. import ops as _ops  # noqa: E402

@@ -54,9 +54,9 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """Leaky ReLU with a learned slope: one per channel (dim 1 of ``x``) or a single shared one."""
-    if weight.size != 1:
+    if weight.numel() != 1:
         channels = x.shape[1] if x.ndim >= 2 else 1
-        if weight.ndim != 1 or weight.size != channels:
+        if weight.ndim != 1 or weight.numel() != channels:
             raise ValueError(f"prelu: weight of shape {weight.shape} does not match {channels} channels "
                              f"(dim 1) of input of shape {x.shape}; use one slope per channel or a single one")
         weight = ag.reshape(weight, (channels,) + (1,) * (x.ndim - 2))

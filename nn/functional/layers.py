@@ -55,11 +55,11 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     shape = _channel_shape(x)
     axes = (0,) + tuple(range(2, x.ndim))
     if training:
-        n = x.size // x.shape[1]
+        n = x.numel() // x.shape[1]
         if n <= 1:
             raise ValueError(f"expected more than 1 value per channel when training, got input of shape {x.shape}")
         mean = x.mean(axis=axes, keepdims=True)
-        var = x.var(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True, correction=0)
         if running_mean is not None and running_var is not None:
             with ag.no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.data.reshape(-1), alpha=momentum)
@@ -83,7 +83,7 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
         raise ValueError(f"layer_norm: input shape {x.shape} does not end with normalized_shape {normalized_shape}")
     axes = tuple(range(x.ndim - k, x.ndim))
     mean = x.mean(axis=axes, keepdims=True)
-    out = (x - mean) * (x.var(axis=axes, keepdims=True) + eps) ** -0.5
+    out = (x - mean) * (x.var(axis=axes, keepdims=True, correction=0) + eps) ** -0.5
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias
@@ -131,7 +131,7 @@ def embedding(indices, weight: Tensor, padding_idx: int | None = None) -> Tensor
 def maxout(x: Tensor, weight: Tensor, bias: Tensor | None, k: int) -> Tensor:
     """Maximum over ``k`` affine pieces per output unit; ``weight`` is ``(out·k, in)``, pieces adjacent."""
     y = linear(x, weight, bias)
-    return y.reshape(*y.shape[:-1], y.shape[-1] // k, k).max(axis=-1)
+    return y.reshape(*y.shape[:-1], y.shape[-1] // k, k).amax(dim=-1)
 
 
 # ----------------------------------------------------------------------------- group normalization
