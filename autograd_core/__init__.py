@@ -15,13 +15,14 @@ from .dtypes import DTYPES as _DTYPES, get_default_dtype, set_default_dtype
 from .engine import grad
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckReport, check_gradients, gradcheck, gradgradcheck
-from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, record_scopes,
-                        scope, set_grad_enabled)
+from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,
+                        is_inference_mode_enabled, no_grad, record_scopes, scope, set_detect_anomaly, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
 from . import linalg  # noqa: E402  (torch.linalg: the registry's namespace="linalg" records)
 from .registry import Composite, Primitive, all_ops, lookup, register
 
 from . import functional  # noqa: E402,I001  (a tool on top of the engine: imported after it)
+from . import autograd  # noqa: E402  (torch.autograd spelling: autograd_core.autograd.grad, ...)
 from .viz import draw_graph  # noqa: E402
 from . import utils  # noqa: E402  (torch.utils.data spelling: autograd_core.utils.data)
 
@@ -35,7 +36,7 @@ __all__ = [
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
     "draw_graph", "utils",
-    "device", "cuda",
+    "device", "cuda", "autograd", "inference_mode", "is_inference_mode_enabled", "set_detect_anomaly",
 ] + ops.__all__ + sorted(_DTYPES)
 
 globals().update(_DTYPES)  # PyTorch's dtype names: float32/float, float64/double, int64/long, bool, ...

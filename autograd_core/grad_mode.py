@@ -27,9 +27,17 @@ def is_grad_enabled() -> bool:
 
 
 class _GradModeContext:
-    """Base of the grad-mode context managers; usable as a decorator too."""
+    """Base of the grad-mode context managers; usable as a decorator too, with or without
+    parentheses (``@no_grad()`` and ``@no_grad``)."""
 
     mode: bool
+
+    def __new__(cls, *args, **kwargs):
+        if cls._bare_decorator and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])  # used as ``@no_grad`` without parentheses
+        return super().__new__(cls)
+
+    _bare_decorator = True
 
     def __enter__(self) -> None:
         self._prev = state.grad_enabled
@@ -38,10 +46,14 @@ class _GradModeContext:
     def __exit__(self, *exc) -> None:
         state.grad_enabled = self._prev
 
+    def _fresh(self) -> "_GradModeContext":
+        """A new context with the same settings (each call of a decorated function gets its own)."""
+        return self.__class__()
+
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self._fresh():
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -59,21 +71,49 @@ class enable_grad(_GradModeContext):
     mode = True
 
 
+class inference_mode(_GradModeContext):
+    """PyTorch's ``inference_mode(mode=True)``: like ``no_grad`` (no graph is recorded) when ``mode``."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode
+
+    def _fresh(self) -> "inference_mode":
+        return inference_mode(not self.mode)
+
+
 class set_grad_enabled(_GradModeContext):
-    """Set graph recording on or off explicitly."""
+    """Set graph recording on or off: immediately when called (``set_grad_enabled(False)`` as a plain
+    statement switches the mode, as in PyTorch), restored at the end of a ``with`` block; as a
+    decorator it applies the mode to each call instead."""
+
+    _bare_decorator = False
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
+        self._prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __enter__(self) -> None:
+        pass  # the mode was switched when the object was made; __exit__ puts back the previous one
+
+    def _fresh(self) -> "_ScopedMode":
+        return _ScopedMode(self.mode)
 
     def __call__(self, fn):
-        mode = self.mode
+        state.grad_enabled = self._prev  # decorating must not switch the mode of the decorating code
+        return super().__call__(fn)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
 
-        return wrapper
+class _ScopedMode(_GradModeContext):
+    """``with`` block setting the grad mode to ``mode`` (what a ``set_grad_enabled`` decorator runs)."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+
+
+def is_inference_mode_enabled() -> bool:
+    """True where graph recording is off through ``inference_mode``/``no_grad`` (one mode here)."""
+    return not state.grad_enabled
 
 
 class detect_anomaly:
@@ -94,6 +134,20 @@ class detect_anomaly:
     def __exit__(self, *exc) -> None:
         state.anomaly = self._prev
         _refresh_annotate()
+
+
+class set_detect_anomaly(detect_anomaly):
+    """PyTorch's ``set_detect_anomaly(mode)``: switches anomaly detection immediately; as a context
+    manager the previous setting comes back at the end of the block."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        self._prev = state.anomaly
+        state.anomaly = bool(mode)
+        _refresh_annotate()
+
+    def __enter__(self) -> None:
+        pass
 
 
 def is_anomaly_enabled() -> bool:

@@ -82,3 +82,76 @@ def test_numpy_of_a_tensor_that_requires_grad_raises():
         w.numpy()
     assert w.detach().numpy() is w.data and w.numpy(force=True) is w.data
     assert ag.tensor([1.0]).numpy() is not None
+
+
+INPLACE = ["w += 1", "w -= x", "w *= 2", "w /= 2", "w **= 2", "w[0] = 1"]
+
+
+@pytest.mark.parametrize("statement", INPLACE)
+def test_inplace_on_a_leaf_that_requires_grad_raises(statement):
+    w, x = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([0.5, 0.5])
+    with pytest.raises(RuntimeError, match="in-place"):
+        exec(statement)
+
+
+@pytest.mark.parametrize("statement", INPLACE)
+def test_inplace_inside_no_grad_updates_in_place_and_bumps_the_version(statement):
+    w, x = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([0.5, 0.5])
+    alias, data, version = w, w.data, w._version
+    expected = {"w": data.copy(), "x": x.data, "np": np}
+    exec(statement, {}, expected)
+    scope = {"w": w, "x": x}
+    with ag.no_grad():
+        exec(statement, {}, scope)
+    assert scope["w"] is alias and scope["w"].data is data and w._version > version
+    np.testing.assert_allclose(w.data, expected["w"])
+
+
+def test_inplace_without_grad_is_in_place_like_pytorch():
+    x = ag.zeros(3)
+    y = x
+    x += 1
+    x *= ag.tensor([1.0, 2.0, 3.0])
+    assert y is x and y.tolist() == [1.0, 2.0, 3.0]
+    i = ag.tensor([1, 2])
+    with pytest.raises(TypeError):
+        i += 0.5  # as PyTorch: a float result cannot be stored in an integer tensor
+
+
+def test_inplace_saved_for_backward_is_detected():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = ag.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x += 1
+    with pytest.raises(RuntimeError, match="modified"):
+        y.backward()
+
+
+def test_inplace_on_a_non_leaf_is_recorded(torch):
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 2
+    h += w * w  # a residual-style update inside a forward pass
+    h.sum().backward()
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)
+    th = tw * 2
+    th += tw * tw
+    th.sum().backward()
+    np.testing.assert_allclose(w.grad.data, tw.grad.numpy())
+    acc = ag.zeros(2)
+    acc += w  # accumulating a tracked value into a plain tensor joins the graph
+    assert acc.requires_grad
+
+
+@pytest.mark.parametrize(("data", "error", "match"), [
+    (None, TypeError, "None"), ([1.0, None], TypeError, "not a number"), ("abc", TypeError, "strings"),
+    (["1", "2"], TypeError, "strings"), (np.array([object()], dtype=object), TypeError, "not a number"),
+    ([2 ** 70], OverflowError, "int64"), ([[1.0, 2.0], [3.0]], ValueError, "rectangular"),
+])
+def test_tensor_creation_refuses_what_is_not_numbers(data, error, match):
+    with pytest.raises(error, match=match):
+        ag.tensor(data)
+
+
+def test_numbers_held_as_objects_are_accepted():
+    assert ag.tensor(np.array([1.5, 2.5], dtype=object)).tolist() == [1.5, 2.5]
+    assert ag.tensor([2 ** 62]).dtype == np.int64
