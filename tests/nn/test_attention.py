@@ -9,6 +9,7 @@ import pytest
 import autograd_core as ag
 import nn
 import nn.functional as F
+from autograd_core.testing import assert_gradients_close
 
 TOL = {np.float32: dict(rtol=2e-5, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
@@ -105,6 +106,28 @@ def test_sdpa_dropout_is_seeded_and_one_drops_everything():
     np.testing.assert_array_equal(F.scaled_dot_product_attention(q, k, v, dropout_p=0.5).data, a)
     assert not np.allclose(a, plain)
     np.testing.assert_array_equal(F.scaled_dot_product_attention(q, k, v, dropout_p=1.0).data, 0)
+
+
+def test_sdpa_gradients_match_central_differences():
+    rng = np.random.default_rng(3)
+    shapes = ((2, 3, 4), (2, 5, 4), (2, 5, 2), (3, 5))
+    q, k, v, bias = (ag.Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes)
+    assert_gradients_close(lambda q, k, v, bias: F.scaled_dot_product_attention(q, k, v, attn_mask=bias) ** 2,
+                           q, k, v, bias)
+    assert_gradients_close(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True) ** 2, q, k, v)
+
+
+def test_multihead_attention_parameter_gradients_match_central_differences():
+    """Without torch too: every parameter (as one float64 vector), through outputs and returned weights."""
+    layer = nn.MultiheadAttention(4, 2, kdim=3, add_bias_kv=True)
+    rng = np.random.default_rng(4)
+    inputs = tuple(ag.Tensor(rng.standard_normal(s)) for s in ((3, 2, 4), (5, 2, 3), (5, 2, 4)))
+
+    def loss_fn(result, target):
+        out, weights = result
+        return F.mse_loss(out, target) + (weights ** 2).sum()
+
+    assert nn.utils.gradcheck_module(layer, loss_fn, inputs, ag.zeros(3, 2, 4)).ok
 
 
 def test_sdpa_errors():

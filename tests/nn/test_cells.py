@@ -7,6 +7,7 @@ import pytest
 
 import autograd_core as ag
 import nn
+import nn.functional as F
 
 CELLS = {"RNNCell": {}, "RNNCell_relu": {"nonlinearity": "relu"}, "LSTMCell": {}, "GRUCell": {}}
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
@@ -83,7 +84,19 @@ def test_a_layer_is_its_cell_run_over_time(kind):
     for t in range(5):
         state = cell(x[t], state)
         h = state[0] if kind == "LSTM" else state
-        np.testing.assert_array_equal(h.data, out.data[t])
+        np.testing.assert_allclose(h.data, out.data[t], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_every_parameter_gradient_matches_central_differences(kind):
+    """Without torch too: the whole cell, all parameters as one float64 vector."""
+    cell = getattr(nn, kind.split("_")[0])(3, 4, **CELLS[kind])
+    x = ag.Tensor(np.random.default_rng(3).standard_normal((2, 3)))
+
+    def loss_fn(out, target):
+        return sum(F.mse_loss(o, target) for o in (out if isinstance(out, tuple) else (out,)))
+
+    assert nn.utils.gradcheck_module(cell, loss_fn, (x,), ag.zeros(2, 4)).ok
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])

@@ -6,6 +6,7 @@ import pytest
 import autograd_core as ag
 import nn
 import nn.functional as F
+from autograd_core.testing import assert_gradients_close
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
@@ -36,6 +37,13 @@ def test_group_norm_matches_torch(torch, dtype, shape, groups, affine):
     np.testing.assert_allclose(F.group_norm(ag.Tensor(x), groups, layer.weight, layer.bias, 1e-3).data,
                                torch.nn.functional.group_norm(torch.tensor(x), groups, ref.weight, ref.bias,
                                                               1e-3).detach().numpy(), **TOL[dtype])
+
+
+def test_group_norm_gradients_match_central_differences():
+    rng = np.random.default_rng(2)
+    x, w, b = (ag.Tensor(rng.standard_normal(s), requires_grad=True) for s in ((2, 4, 3), (4,), (4,)))
+    assert_gradients_close(lambda x, w, b: F.group_norm(x, 2, w, b) * ag.Tensor(np.arange(24.0).reshape(2, 4, 3)),
+                           x, w, b)
 
 
 def test_parameters_and_repr_match_torch(torch):
