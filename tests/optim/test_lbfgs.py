@@ -12,7 +12,8 @@ ROSENBROCK_START = np.array([-1.5, 2.0])
 
 
 def _network_loss(params, lib):
-    return problem.loss(params, lib.tensor(problem.X), lib.tensor(problem.Y))
+    dtype = params[0].dtype
+    return problem.loss(params, lib.tensor(problem.X, dtype=dtype), lib.tensor(problem.Y, dtype=dtype))
 
 
 def _rosenbrock(params, lib):
@@ -23,9 +24,9 @@ def _rosenbrock(params, lib):
 PROBLEMS = {"network": (_network_loss, problem.INITIAL), "rosenbrock": (_rosenbrock, [ROSENBROCK_START])}
 
 
-def _run(lib, make_optimizer, objective, start, steps):
+def _run(lib, make_optimizer, objective, start, steps, dtype=np.float64):
     """Run ``steps`` optimizer steps; return per-step (params, returned loss, closure calls, func_evals, n_iter)."""
-    params = [lib.tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in start]
+    params = [lib.tensor(np.array(a, dtype=dtype), requires_grad=True) for a in start]
     opt = make_optimizer(params)
     calls = [0]
 
@@ -134,3 +135,15 @@ def test_errors():
         optim.LBFGS([p]).step()
     with pytest.raises(ValueError, match="history_size must be >= 1"):
         optim.LBFGS([p], history_size=0)
+
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_float32_parameters_stay_float32_and_agree_to_round_off(torch, line_search_fn):
+    ours, _ = _run(ag, lambda ps: optim.LBFGS(ps, max_iter=5, line_search_fn=line_search_fn), _network_loss,
+                   problem.INITIAL, 2, np.float32)
+    theirs, _ = _run(torch, lambda ps: torch.optim.LBFGS(ps, max_iter=5, line_search_fn=line_search_fn),
+                     _network_loss, problem.INITIAL, 2, np.float32)
+    for p, tp in zip(ours[-1][0], theirs[-1][0]):
+        assert p.dtype == np.float32
+        np.testing.assert_allclose(p, tp, rtol=1e-4, atol=1e-4)
