@@ -15,6 +15,12 @@ from ..registry import Composite, Primitive, normalize_axis, register
 from ..tensor import Tensor
 
 
+def renamed(sample: tuple, **names: str) -> tuple:
+    """A PyTorch-spelled sample ``(args, params)`` with its keywords renamed to numpy's."""
+    args, params = sample
+    return args, {names.get(k, k): v for k, v in params.items()}
+
+
 def _diagonal_forward(x, offset, dim1, dim2):
     return np.diagonal(x, offset, dim1, dim2).copy()
 
@@ -45,8 +51,10 @@ def _sample_diagonal_scatter(s, domains):
 
 
 DIAGONAL = register(Primitive(
-    "diagonal", lambda x, offset, dim1, dim2: (_diagonal_forward(x, offset, dim1, dim2), x.shape), sample=_sample_diagonal, numpy=(np.diagonal,), extras=("shape",),
-    saves=("shape",), torch=lambda T, x, offset, dim1, dim2: T.diagonal(x, offset, dim1, dim2),
+    "diagonal", lambda x, offset, dim1, dim2: (_diagonal_forward(x, offset, dim1, dim2), x.shape),
+    sample=_sample_diagonal, numpy=(np.diagonal,), extras=("shape",), saves=("shape",),
+    numpy_sample=lambda s, d: renamed(_sample_diagonal(s, d), dim1="axis1", dim2="axis2"),
+    torch=lambda T, x, offset, dim1, dim2: T.diagonal(x, offset, dim1, dim2),
     vjp=lambda g, shape, offset, dim1, dim2: _apply(DIAGONAL_SCATTER, g, shape=shape, offset=offset, dim1=dim1,
                                                     dim2=dim2)))
 DIAGONAL_SCATTER = register(Primitive(
@@ -95,8 +103,12 @@ def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor
     return _apply(DIAGONAL_SCATTER, input, shape=out_shape, offset=int(offset), dim1=d1, dim2=d2)
 
 
-DIAG = register(Composite("diag", sample=lambda s, d: (
-    [s.array(s.shape(min_dims=1, max_dims=2, min_side=1), d[0])], {"diagonal": s.integers(-1, 1)}), numpy=(np.diag,)))
+def _sample_diag(s, domains):
+    return [s.array(s.shape(min_dims=1, max_dims=2, min_side=1), domains[0])], {"diagonal": s.integers(-1, 1)}
+
+
+DIAG = register(Composite("diag", sample=_sample_diag, numpy=(np.diag,),
+                          numpy_sample=lambda s, d: renamed(_sample_diag(s, d), diagonal="k")))
 
 
 @DIAG.public
@@ -142,8 +154,10 @@ def _sample_triangle(s, domains):
     return [s.array(shape, domains[0])], {"diagonal": s.integers(-2, 2)}
 
 
-TRIL = register(Composite("tril", sample=_sample_triangle, numpy=(np.tril,)))
-TRIU = register(Composite("triu", sample=_sample_triangle, numpy=(np.triu,)))
+TRIL = register(Composite("tril", sample=_sample_triangle, numpy=(np.tril,),
+                          numpy_sample=lambda s, d: renamed(_sample_triangle(s, d), diagonal="k")))
+TRIU = register(Composite("triu", sample=_sample_triangle, numpy=(np.triu,),
+                          numpy_sample=lambda s, d: renamed(_sample_triangle(s, d), diagonal="k")))
 
 
 def _triangle(name: str, x, diagonal: int, lower: bool) -> Tensor:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..registry import REAL, Composite, register
 from ..tensor import Tensor
+from .matrices import renamed
 
 
 def _shape(x) -> tuple:
@@ -118,9 +119,11 @@ VDOT = register(Composite("vdot", domain=PAIR, sample=_sample_vectors, numpy=(np
 INNER = register(Composite("inner", domain=PAIR, sample=_sample_inner, numpy=(np.inner,)))
 OUTER = register(Composite("outer", domain=PAIR, sample=_sample_outer, numpy=(np.outer,)))
 TENSORDOT = register(Composite("tensordot", method=False, domain=PAIR, sample=_sample_tensordot,
-                               numpy=(np.tensordot,)))
+                               numpy=(np.tensordot,), numpy_sample=lambda s, d: renamed(_sample_tensordot(s, d),
+                                                                                          dims="axes")))
 KRON = register(Composite("kron", domain=PAIR, sample=_sample_kron, numpy=(np.kron,)))
-CROSS = register(Composite("cross", domain=PAIR, sample=_sample_cross, numpy=(np.cross,)))
+CROSS = register(Composite("cross", domain=PAIR, sample=_sample_cross, numpy=(np.cross,),
+                           numpy_sample=lambda s, d: renamed(_sample_cross(s, d), dim="axis")))
 MM = register(Composite("mm", domain=PAIR, sample=_sample_mm))
 BMM = register(Composite("bmm", domain=PAIR, sample=_sample_bmm))
 MV = register(Composite("mv", domain=PAIR, sample=_sample_mv))
