@@ -8,8 +8,9 @@ __version__ = "0.2.0"
 
 from .tensor import Tensor  # noqa: I001  (first: it completes the engine's module cycle in a fixed order)
 from . import ops
-from .creation import (arange, default_generator, empty, eye, full, full_like, linspace, manual_seed, ones,
-                       ones_like, rand, randint, randn, randn_like, tensor, zeros, zeros_like)
+from .creation import (Generator, arange, as_tensor, default_generator, empty, empty_like, eye, from_numpy, full,
+                       full_like, initial_seed, linspace, manual_seed, multinomial, normal, ones, ones_like, rand,
+                       rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .device import cuda, device
 from .dtypes import DTYPES as _DTYPES, get_default_dtype, set_default_dtype
 from .engine import grad
@@ -33,6 +34,8 @@ __all__ = [
     "get_default_dtype", "set_default_dtype", "manual_seed", "default_generator",
     "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "randn_like",
+    "Generator", "initial_seed", "from_numpy", "as_tensor", "randperm", "multinomial", "normal", "rand_like",
+    "empty_like", "randint_like",
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
     "draw_graph", "utils",

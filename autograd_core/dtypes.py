@@ -75,7 +75,7 @@ def _numeric(data) -> np.ndarray:
 
 def check_requires_grad(dtype: np.dtype) -> None:
     """Raise unless tensors of ``dtype`` may require gradients (floating types only)."""
-    if dtype.kind not in "fc":
+    if dtype.kind != "f":
         raise TypeError(
             f"only floating-point tensors can require gradients, got dtype {dtype}; "
             "create the tensor with dtype=np.float32 (or float64)"

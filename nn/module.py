@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.device import is_device_spec
 from autograd_core.engine import reset_grads
 
 
@@ -225,9 +226,13 @@ class Module:
         """Set evaluation mode: same as ``train(False)``."""
         return self.train(False)
 
-    def to(self, dtype) -> Module:
-        """Cast every floating parameter, gradient and buffer to ``dtype`` in place (the objects stay the same)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False) -> Module:
+        """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)``: cast every floating
+        parameter, gradient and buffer in place (the objects stay the same); the only device is the CPU."""
+        probe = ag.tensor(0.0).to(*args, dtype=dtype, device=device)  # validates a device as Tensor.to does
+        if dtype is None and all(is_device_spec(a) for a in args):
+            return self
+        dtype = probe.dtype
         if dtype.kind != "f":
             raise TypeError(f"Module.to needs a floating dtype, got {dtype}")
         for t in (*self.parameters(), *self.buffers()):
@@ -245,6 +250,14 @@ class Module:
     def float(self) -> Module:
         """Cast floating parameters and buffers to float32."""
         return self.to(np.float32)
+
+    def half(self) -> Module:
+        """Cast floating parameters and buffers to float16."""
+        return self.to(np.float16)
+
+    def cpu(self) -> Module:
+        """The module itself: everything already lives on the CPU."""
+        return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Switch gradient tracking of every parameter on or off (e.g. to freeze a sub-network)."""
