@@ -97,9 +97,13 @@ def _take_forward(x, indices, window_shape, stride, dilation):
 def _put_forward(g, indices, shape, window_shape, stride, dilation):
     out = np.zeros(shape, dtype=g.dtype)
     finite = bool(np.isfinite(g).all())  # then g * mask is exact (no 0 * inf) and faster than where()
+    disjoint = all(s >= d * (w - 1) + 1 for w, s, d in zip(window_shape, stride, dilation))
     for k, target in enumerate(_views(out, window_shape, stride, dilation, g.shape[-len(window_shape):])):
         hit = indices == k
-        target += g * hit if finite else np.where(hit, g, 0)
+        if disjoint and finite:  # each element belongs to one window: write, no read-modify-write
+            np.multiply(g, hit, out=target)
+        else:
+            target += g * hit if finite else np.where(hit, g, 0)
     return out
 
 
