@@ -73,8 +73,13 @@ def conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple) -> tupl
     return tuple((p, p) for p in ntuple(padding, len(kernel), "padding", minimum=0))
 
 
-def _batched(x: Tensor, k: int, name: str) -> tuple[Tensor, bool]:
-    """``x`` with a batch dimension (PyTorch also accepts one unbatched ``(C, *spatial)`` sample)."""
+def _batched(x: Tensor, weight: Tensor, bias, k: int, name: str) -> tuple[Tensor, bool]:
+    """``x`` with a batch dimension (PyTorch also accepts one unbatched ``(C, *spatial)`` sample), after
+    checking that input, weight and bias share one floating dtype (PyTorch refuses a mix too)."""
+    dtypes = {np.dtype(t.dtype) for t in (x, weight, bias) if t is not None}
+    if len(dtypes) > 1 or np.dtype(x.dtype).kind != "f":
+        raise TypeError(f"{name}: input ({x.dtype}), weight ({weight.dtype})"
+                        + ("" if bias is None else f" and bias ({bias.dtype})") + " must have one floating dtype")
     if x.ndim == k + 1:
         return ag.reshape(x, (1,) + x.shape), True
     if x.ndim != k + 2:
@@ -92,7 +97,7 @@ def _add_bias(out: Tensor, bias: Tensor | None, name: str) -> Tensor:
 
 def _conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, k: int, name: str) -> Tensor:
     """Cross-correlation over the last ``k`` dims: ``out[n, o, p] = Σ_ci weight[o, c, i] x[n, gC/G + c, sp + di]``."""
-    x, unbatched = _batched(x, k, name)
+    x, unbatched = _batched(x, weight, bias, k, name)
     if weight.ndim != k + 2:
         raise ValueError(f"{name}: expected a {k + 2}-d weight (out×in/groups×kernel), got shape {weight.shape}")
     out_ch, per_group = weight.shape[:2]
@@ -125,7 +130,7 @@ def _conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, k:
 def _conv_transpose(x: Tensor, weight: Tensor, bias, stride, padding, output_padding, groups, dilation, k: int,
                     name: str) -> Tensor:
     """The adjoint of ``_conv`` in ``x`` (its input gradient), with a ``(in, out/groups, *kernel)`` weight."""
-    x, unbatched = _batched(x, k, name)
+    x, unbatched = _batched(x, weight, bias, k, name)
     if weight.ndim != k + 2:
         raise ValueError(f"{name}: expected a {k + 2}-d weight (in×out/groups×kernel), got shape {weight.shape}")
     in_ch, per_group = weight.shape[:2]

@@ -197,6 +197,17 @@ def test_functional_errors(call, match):
         call()
 
 
+@pytest.mark.parametrize("conv", [F.conv2d, F.conv_transpose2d])
+def test_mixed_or_integer_dtypes_raise_like_torch(conv):
+    x, w = ag.randn(1, 2, 4, 4), ag.randn(2, 2, 3, 3)
+    with pytest.raises(TypeError, match="one floating dtype"):
+        conv(x.double(), w)
+    with pytest.raises(TypeError, match="bias"):
+        conv(x, w, ag.zeros(2, dtype=np.float64))
+    with pytest.raises(TypeError, match="int64"):
+        conv(ag.ones(1, 2, 4, 4, dtype=np.int64), ag.ones(2, 2, 3, 3, dtype=np.int64))
+
+
 def test_reprs_follow_pytorch():
     assert repr(nn.Conv1d(2, 4, 3, padding="same")) == "Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=same)"
     assert repr(nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)) == \
