@@ -100,7 +100,8 @@ def _saved_values(node: Node, edges: tuple) -> list:
     if saved is None:
         raise RuntimeError(_FREED_MESSAGE)
     restored = []
-    for (kind, i), value, version in zip(node.prim.save_plan, saved, node.versions):
+    for j, (kind, i) in enumerate(node.prim.save_plan):
+        value, version = saved[2 * j], saved[2 * j + 1]
         if kind == "in":
             value = restore(value, edges[i], version, node)
         elif kind == "out":
@@ -266,7 +267,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                 if left == 0:
                     ready.append(parent)
             if g is not None and not retain_graph:
-                node.saved = node.versions = node.out = None
+                node.saved = node.out = None
     finally:
         state.grad_enabled = prev_mode
 

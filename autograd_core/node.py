@@ -35,13 +35,14 @@ class Node:
     ``_version`` counts in-place changes of the node's output tensor. When that output is a view
     of another tensor's memory (reshape, permute, basic indexing, ...), ``base`` names the owner of
     that memory (a leaf tensor or another node) and the owner's counter is the one bumped and
-    checked, as PyTorch shares one version counter between a view and its base. Saved values are
-    plain arrays and numbers wherever possible (an input that has an edge is saved as its array and
+    checked, as PyTorch shares one version counter between a view and its base. ``saved`` is one flat
+    tuple, each saved value followed by its version stamp (None for values that cannot change), and
+    the values are plain arrays and numbers wherever possible (an input that has an edge is saved as its array and
     rebuilt from that edge at backward time). Rarely used annotations (hooks, ``retain_grad``,
     anomaly stack, module scope) live in one ``extra`` record.
     """
 
-    __slots__ = ("prim", "a", "b", "rest", "saved", "versions", "params", "shape", "dtype", "out", "_version",
+    __slots__ = ("prim", "a", "b", "rest", "saved", "params", "shape", "dtype", "out", "_version",
                  "base", "extra", "__weakref__")
 
     def __init__(self, prim, args: tuple, out: np.ndarray, params: dict) -> None:
@@ -55,7 +56,7 @@ class Node:
         self.dtype = out.dtype
         self.out = self.extra = self.base = None
         self._version = 0
-        self.saved = self.versions = ()
+        self.saved = ()
 
     @property
     def name(self) -> str:
@@ -239,22 +240,19 @@ def apply(prim, *args, **params) -> Tensor:
     if prim.view and np.may_share_memory(out, datas[0]):  # a view of the first input's memory
         node.base = args[0]._owner()
     if prim.save_plan:
-        saved, versions = [], []
+        saved = []
         for kind, i in prim.save_plan:
             if kind == "in":
-                value, version = keep(args[i], datas[i])
+                saved += keep(args[i], datas[i])
             elif kind == "out":
                 node.out = out
-                value, version = _OUT, node.memory_owner._version
+                saved += (_OUT, node.memory_owner._version)
             elif kind == "extra":
-                value, version = extras[i], None
+                saved += (extras[i], None)
             else:  # every input of a variadic primitive
                 kept = [keep(a, d) for a, d in zip(args, datas)]
-                value, version = tuple(k[0] for k in kept), tuple(k[1] for k in kept)
-            saved.append(value)
-            versions.append(version)
+                saved += (tuple(k[0] for k in kept), tuple(k[1] for k in kept))
         node.saved = tuple(saved)
-        node.versions = tuple(versions)
     result = new_tensor(out, node)
     if state.annotate:
         _annotate(node)
