@@ -146,3 +146,21 @@ def test_function_saved_input_modified_in_place_raises():
         h.mul_(3.0)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         y.sum().backward()
+
+
+def test_backward_restores_the_collector_state():
+    x = ag.tensor(np.ones(2), requires_grad=True)
+    assert gc.isenabled()
+    (x * 2.0).sum().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * 2.0).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError):
+        y = (x * 2.0).sum()
+        y.backward()
+        y.backward()  # freed graph
+    assert gc.isenabled()
