@@ -152,9 +152,7 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        return _interop.to_array(self, dtype, copy)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _interop.array_ufunc(ufunc, method, inputs, kwargs)

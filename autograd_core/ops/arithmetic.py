@@ -12,8 +12,8 @@ from ..tensor import Tensor, new_tensor
 
 
 def _sign(x):
-    """sign(x) as a constant tensor: the subgradient of |x| (0 at 0, as PyTorch)."""
-    return new_tensor(np.sign(x.data))
+    """sign(x) as a constant tensor: the subgradient of |x| (0 at 0 and at NaN, as PyTorch)."""
+    return new_tensor(np.nan_to_num(np.sign(x.data), nan=0.0))
 
 
 def _pow_base_grad(g, a, b):
@@ -47,7 +47,7 @@ POW = register(Primitive(
          lambda g, a, b, out: g * out * _ops.log(_ops.where(a == 0, 1.0, a)))))
 NEG = register(Primitive("neg", np.negative, numpy=(np.negative,), vjp=lambda g: -g))
 ABS = register(Primitive(
-    "abs", np.abs, saves=("x",), domain=(AWAY_FROM_ZERO,), numpy=(np.abs, np.absolute),
+    "abs", np.abs, saves=("x",), domain=(AWAY_FROM_ZERO,), numpy=(np.abs, np.fabs),
     vjp=lambda g, x: g * _sign(x)))
 RECIPROCAL = register(Primitive(
     "reciprocal", np.reciprocal, saves=("out",), domain=(NONZERO,), numpy=(np.reciprocal,),

@@ -1,4 +1,4 @@
-"""Non-differentiable operations: comparisons, argmax/argmin, sign, rounding, ``//`` and ``%``.
+"""Non-differentiable operations: comparisons, argmax/argmin, sign, rounding and ``//``.
 
 They return tensors that never require grad, so a mask such as ``x < 0`` can be used inside
 a differentiable expression (``x * (x < 0)``) and passes no gradient itself.
@@ -25,7 +25,7 @@ GT = _nondiff("gt", np.greater, arity=2)
 GE = _nondiff("ge", np.greater_equal, arity=2)
 
 
-def _integer_checked(ufunc, name):
+def integer_checked(ufunc, name):
     """``ufunc`` that raises ``ZeroDivisionError`` on an integer zero divisor, as PyTorch does
     (numpy would return 0 with a warning)."""
     def forward(a, b):
@@ -36,10 +36,8 @@ def _integer_checked(ufunc, name):
     return forward
 
 
-FLOORDIV = _nondiff("floordiv", _integer_checked(np.floor_divide, "floor division"), numpy=(np.floor_divide,),
+FLOORDIV = _nondiff("floordiv", integer_checked(np.floor_divide, "floor division"), numpy=(np.floor_divide,),
                     arity=2, domain=(REAL, NONZERO), torch=lambda T, a, b: T.floor_divide(a, b))
-MOD = _nondiff("mod", _integer_checked(np.mod, "modulo"), numpy=(np.mod, np.remainder), arity=2,
-               domain=(REAL, NONZERO), torch=lambda T, a, b: T.remainder(a, b))
 SIGN = _nondiff("sign", np.sign)
 FLOOR = _nondiff("floor", np.floor)
 CEIL = _nondiff("ceil", np.ceil)
@@ -78,8 +76,8 @@ def _arg_front(record):
 
 
 argmax, argmin = _arg_front(ARGMAX), _arg_front(ARGMIN)
-eq, ne, lt, le, gt, ge, floordiv, mod, sign, floor, ceil, round = (
-    r.function for r in (EQ, NE, LT, LE, GT, GE, FLOORDIV, MOD, SIGN, FLOOR, CEIL, ROUND))
+eq, ne, lt, le, gt, ge, floordiv, sign, floor, ceil, round = (
+    r.function for r in (EQ, NE, LT, LE, GT, GE, FLOORDIV, SIGN, FLOOR, CEIL, ROUND))
 
 
 from ..node import apply as _apply  # noqa: E402

@@ -35,19 +35,20 @@ def _sigmoid_forward(x):
     return (np.tanh(x * 0.5) + 1) * 0.5
 
 
-def _unary(name, forward, vjp, saves=("x",), domain=REAL, torch=None, numpy=None, **kw):
+def unary(name, forward, vjp, saves=("x",), domain=REAL, torch=None, numpy=None, **kw):
+    """Register a one-input primitive; its numpy alias defaults to the ufunc ``forward`` itself."""
     return register(Primitive(name, forward, vjp=vjp, saves=saves, domain=(domain,), torch=torch,
                               numpy=(forward,) if numpy is None else numpy, **kw))
 
 
-EXP = _unary("exp", np.exp, lambda g, out: g * out, saves=("out",))
-LOG = _unary("log", np.log, lambda g, x: g / x, domain=POSITIVE)
-LOG1P = _unary("log1p", np.log1p, lambda g, x: g / (x + 1), domain=POSITIVE)
-EXPM1 = _unary("expm1", np.expm1, lambda g, out: g * (out + 1), saves=("out",))
-SQRT = _unary("sqrt", np.sqrt, lambda g, out: g / (out * 2), saves=("out",), domain=POSITIVE)
-SIN = _unary("sin", np.sin, lambda g, x: g * _ops.cos(x))
-COS = _unary("cos", np.cos, lambda g, x: -g * _ops.sin(x))
-ERF = _unary("erf", _erf_forward, lambda g, x: g * _ops.exp(-x * x) * (2 / np.sqrt(np.pi)),  # erf' = 2/√π e^(-x²)
+EXP = unary("exp", np.exp, lambda g, out: g * out, saves=("out",))
+LOG = unary("log", np.log, lambda g, x: g / x, domain=POSITIVE)
+LOG1P = unary("log1p", np.log1p, lambda g, x: g / (x + 1), domain=POSITIVE)
+EXPM1 = unary("expm1", np.expm1, lambda g, out: g * (out + 1), saves=("out",))
+SQRT = unary("sqrt", np.sqrt, lambda g, out: g / (out * 2), saves=("out",), domain=POSITIVE)
+SIN = unary("sin", np.sin, lambda g, x: g * _ops.cos(x))
+COS = unary("cos", np.cos, lambda g, x: -g * _ops.sin(x))
+ERF = unary("erf", _erf_forward, lambda g, x: g * _ops.exp(-x * x) * (2 / np.sqrt(np.pi)),  # erf' = 2/√π e^(-x²)
              numpy=())
 # The VJPs of tanh and sigmoid are primitives of their own, one numpy expression instead of
 # three engine calls in every backward pass (speed); their own VJPs keep higher orders exact.
@@ -61,10 +62,11 @@ SIGMOID_BACKWARD = register(Primitive(
     domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.sigmoid_backward(g, y),
     vjp=(lambda h, g, y: h * y * (1 - y),        # d/dg [g y (1 - y)] = y (1 - y)
          lambda h, g, y: h * g * (1 - y * 2.0))))  # d/dy [g y (1 - y)] = g (1 - 2y)
-TANH = _unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",))
-SIGMOID = _unary("sigmoid", _sigmoid_forward, lambda g, out: _apply(SIGMOID_BACKWARD, g, out), saves=("out",),
+TANH = unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",))
+SIGMOID = unary("sigmoid", _sigmoid_forward, lambda g, out: _apply(SIGMOID_BACKWARD, g, out), saves=("out",),
                  numpy=())
-RELU = _unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data > 0),
+# relu passes the gradient unless out <= 0, so a NaN input passes it too (PyTorch's threshold_backward)
+RELU = unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(~(out.data <= 0)),
               saves=("out",), domain=AWAY_FROM_ZERO, numpy=())
 MAXIMUM = register(Primitive(
     "maximum", np.maximum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),

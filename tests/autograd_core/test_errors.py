@@ -34,10 +34,10 @@ def test_backward_on_tensor_without_grad():
 
 
 def test_unsupported_numpy_function_names_it():
-    with pytest.raises(TypeError, match="cumsum"):
-        np.cumsum(ag.ones(3))
-    with pytest.raises(TypeError, match="ufunc 'add.reduce'"):
-        np.add.reduce(ag.ones(3))
+    with pytest.raises(TypeError, match="histogram"):
+        np.histogram(ag.ones(3))
+    with pytest.raises(TypeError, match="ufunc 'add.at'"):
+        np.add.at(ag.ones(3), [0], 1.0)
 
 
 def test_bad_axes_and_shapes():

@@ -44,5 +44,5 @@ def test_numpy_function_on_tensors_matches_numpy_and_is_tracked(record, np_fn, d
         np.testing.assert_allclose(g.data, e, rtol=1e-10, atol=1e-12,
                                    err_msg=f"np.{np_fn.__name__} on Tensors differs from numpy")
         assert g.shape == np.shape(e) and g.dtype == np.asarray(e).dtype
-        tracked = record.differentiable and bool(leaves)
-        assert g.requires_grad == tracked, f"np.{np_fn.__name__}: requires_grad is {g.requires_grad}"
+    tracked = record.differentiable and bool(leaves)  # (a second result such as a count may be a constant)
+    assert any(g.requires_grad for g in got) == tracked, f"np.{np_fn.__name__}: tracked is not {tracked}"

@@ -47,3 +47,100 @@ def test_numpy_transpose_pad_and_flat_concatenate():
     np.testing.assert_array_equal(x.grad.data, 2.0)
     with pytest.raises(ValueError, match="mode"):
         np.pad(x, 1, mode="edge")
+
+
+# ------------------------------------------------------------------ no silent graph loss
+def test_asarray_of_a_tensor_that_requires_grad_raises_like_pytorch():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    for convert in (np.asarray, np.array, lambda t: np.mean([t, t + 2])):
+        with pytest.raises(RuntimeError, match=r"requires grad.*detach\(\).*ag\.stack"):
+            convert(x)
+    with ag.no_grad():
+        assert np.asarray(x) is x.data
+    assert np.asarray(x.detach()) is x.data
+    np.testing.assert_array_equal(np.array(x.detach(), dtype=np.float64), [1.0, 2.0])
+
+
+def test_shape_queries_just_answer():
+    x = ag.ones(2, 3, requires_grad=True)
+    assert np.shape(x) == (2, 3) and np.ndim(x) == 2 and np.size(x) == 6 and np.size(x, 1) == 3
+    assert np.result_type(x, 1.0) == np.float32 and np.result_type(x.double(), np.float32) == np.float64
+    assert np.isrealobj(x) and not np.iscomplexobj(x)
+
+
+def test_r_and_c_join_tensors_without_grad():
+    a, b = ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])
+    np.testing.assert_array_equal(np.r_[a, b], [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(np.c_[a, b], [[1.0, 3.0], [2.0, 4.0]])
+    with pytest.raises(RuntimeError, match="ag.stack"):  # np.r_ converts each item with np.array first
+        np.r_[a.requires_grad_(), b]
+
+
+# ------------------------------------------------------------------ ufunc keywords
+def test_ufunc_keywords():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = np.exp(x, dtype=np.float64)
+    assert y.dtype == np.float64 and y.requires_grad
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, np.exp([1.0, 2.0]), rtol=1e-6)
+    assert np.add(x, 1, out=None).requires_grad and np.add(x, 1, where=True, casting="same_kind").requires_grad
+    with pytest.raises(TypeError, match="out="):
+        np.exp(x, out=(np.zeros(2, np.float32),))
+    with pytest.raises(TypeError, match="where=.*np.where"):
+        np.exp(x, where=np.array([True, False]))
+    with pytest.raises(TypeError, match="casting='unsafe'"):
+        np.exp(x, casting="unsafe")
+    with pytest.raises(TypeError, match="dtype=int64"):
+        np.exp(x, dtype=np.int64)
+
+
+# ------------------------------------------------------------------ PyTorch's gradients at the edges
+def test_remainder_and_fmod_gradients():
+    x = ag.tensor(np.array([5.5, -5.5, 2.0]), requires_grad=True)
+    y = ag.tensor(np.array([2.0, 2.0, -1.5]), requires_grad=True)
+    for op, rounding in ((lambda a, b: a % b, np.floor), (np.fmod, np.trunc), (ag.remainder, np.floor)):
+        x.grad = y.grad = None
+        op(x, y).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, 1.0)
+        np.testing.assert_array_equal(y.grad.data, -rounding(x.data / y.data))
+    assert (3.0 % y).requires_grad and np.mod(x, 2).requires_grad
+
+
+def test_fmax_fmin_ignore_nan_and_give_ties_to_the_first_argument(torch):
+    a = np.array([1.0, np.nan, 2.0, 3.0, np.nan])
+    b = np.array([1.0, 0.5, np.nan, 4.0, np.nan])
+    for name in ("fmax", "fmin"):
+        x, y = ag.tensor(a, requires_grad=True), ag.tensor(b, requires_grad=True)
+        tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+        out, tout = getattr(np, name)(x, y), getattr(torch, name)(tx, ty)
+        np.testing.assert_array_equal(out.data, tout.detach().numpy())
+        out.sum().backward()
+        tout.sum().backward()
+        np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+        np.testing.assert_array_equal(y.grad.data, ty.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["relu", "abs"])
+def test_gradients_at_nan_inputs_follow_pytorch(torch, name):
+    data = np.array([np.nan, 1.5, -1.5, 0.0])
+    x, tx = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    getattr(ag, name)(x).sum().backward()
+    getattr(torch, name)(tx).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+
+
+def test_nan_to_num_passes_no_gradient_to_replaced_elements():
+    x = ag.tensor(np.array([np.nan, np.inf, -np.inf, 2.0]), requires_grad=True)
+    y = np.nan_to_num(x, nan=1.0, posinf=5.0, neginf=-5.0)
+    np.testing.assert_array_equal(y.data, [1.0, 5.0, -5.0, 2.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, 1.0])
+
+
+def test_real_conj_positive_of_real_tensors_are_the_tensor_and_imag_is_zero():
+    x = ag.tensor([1.0, -2.0], requires_grad=True)
+    assert np.real(x) is x and np.conjugate(x) is x and np.positive(x) is x and ag.conj(x) is x
+    z = np.imag(x)
+    assert z.requires_grad and z.dtype == x.dtype
+    np.testing.assert_array_equal(z.data, 0.0)

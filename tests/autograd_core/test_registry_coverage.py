@@ -6,7 +6,7 @@ import autograd_core as ag
 from autograd_core.registry import Composite, all_ops, lookup, numpy_table, register
 
 CONTRACT = {
-    "arithmetic": ["add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square"],
+    "arithmetic": ["add", "sub", "mul", "div", "pow", "neg", "abs", "reciprocal", "square", "remainder", "fmod"],
     "matmul": ["matmul", "einsum"],
     "elementwise": ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "maximum",
                     "minimum", "clip", "where"],
@@ -16,7 +16,7 @@ CONTRACT = {
     "indexing": ["getitem"],
     "windows": ["sliding_window"],
     "not differentiable": ["eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "sign", "floor", "ceil",
-                           "round", "floordiv", "mod"],
+                           "round", "floordiv"],
 }
 ALL = [name for names in CONTRACT.values() for name in names]
 
