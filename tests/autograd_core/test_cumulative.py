@@ -1,0 +1,58 @@
+"""Cumulative and statistical reductions: numpy's and PyTorch's spellings, and the edge rules."""
+import numpy as np
+import pytest
+
+import autograd_core as ag
+
+
+def test_cumsum_spellings():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    np.testing.assert_array_equal(np.cumsum(x).data, np.cumsum(x.data))  # flattened when axis is None
+    np.testing.assert_array_equal(np.cumsum(x, axis=0).data, np.cumsum(x.data, axis=0))
+    np.testing.assert_array_equal(x.cumsum(1).data, np.cumsum(x.data, axis=1))
+    np.testing.assert_array_equal(ag.cumsum(x, dim=-1).data, np.cumsum(x.data, axis=-1))
+    assert np.cumsum(x, dtype=np.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="dim"):
+        ag.cumsum(x)
+    x.cumsum(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[3.0, 2.0, 1.0], [3.0, 2.0, 1.0]])
+
+
+@pytest.mark.parametrize("data", [[2.0, 0.0, 3.0, 0.0, 5.0], [0.0, 2.0, 3.0], [2.0, 3.0, 4.0], [0.0, 0.0, 1.0]])
+def test_cumprod_gradient_with_zeros_matches_pytorch(torch, data):
+    x, tx = ag.tensor(np.array(data), requires_grad=True), torch.tensor(data, dtype=torch.float64,
+                                                                        requires_grad=True)
+    w = np.arange(1.0, len(data) + 1)
+    (np.cumprod(x) * w).sum().backward()
+    (torch.cumprod(tx, 0) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
+    assert ag.gradgradcheck(lambda t: ag.cumprod(t, 0) * ag.tensor(w), (x,))
+
+
+def test_diff_ptp_average():
+    x = ag.tensor(np.array([[1.0, 4.0, 9.0], [2.0, 3.0, 7.0]]), requires_grad=True)
+    np.testing.assert_array_equal(np.diff(x, n=2, axis=1).data, np.diff(x.data, n=2, axis=1))
+    np.testing.assert_array_equal(np.diff(x, prepend=0.0).data, np.diff(x.data, prepend=0.0))
+    np.testing.assert_array_equal(x.diff(dim=0).data, np.diff(x.data, axis=0))
+    np.testing.assert_array_equal(np.ptp(x, axis=1).data, [8.0, 5.0])
+    w = ag.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    avg, total = np.average(x, axis=1, weights=w, returned=True)
+    np.testing.assert_allclose(avg.data, np.average(x.data, axis=1, weights=w.data))
+    np.testing.assert_array_equal(total.data, [6.0, 6.0])
+    assert ag.gradcheck(lambda a, b: np.average(a, axis=1, weights=b), (x, w))
+    with pytest.raises(TypeError, match="int axis"):
+        np.average(x, weights=w)
+    with pytest.raises(ZeroDivisionError, match="sum to zero"):
+        np.average(x, axis=1, weights=np.array([1.0, -1.0, 0.0]))
+
+
+def test_nan_reductions_give_nans_no_gradient(torch):
+    data = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, 2.0]])
+    for name in ("nansum", "nanmean"):
+        x, tx = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+        out, tout = getattr(np, name)(x, axis=1), getattr(torch, name)(tx, dim=1)
+        np.testing.assert_allclose(out.data, tout.detach().numpy())
+        out.sum().backward()
+        tout.sum().backward()
+        np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    assert ag.nanmean(ag.tensor([np.nan, 1.0, 3.0])).item() == 2.0
