@@ -73,6 +73,32 @@ def conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple) -> tupl
     return tuple((p, p) for p in ntuple(padding, len(kernel), "padding", minimum=0))
 
 
+_MODES = ("reflect", "replicate", "circular")
+
+
+def pad_by_mode(x: Tensor, pads: tuple, mode: str) -> Tensor:
+    """Pad the last ``len(pads)`` dims of ``x`` by ``(before, after)`` each with PyTorch's non-constant modes:
+    ``"reflect"`` (mirror without the edge), ``"replicate"`` (repeat the edge) or ``"circular"`` (wrap around).
+
+    Each dim is one integer-index gather, so the gradient of a repeated element accumulates.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"padding_mode must be 'zeros' or one of {_MODES}, got {mode!r}")
+    for axis, (n, (lo, hi)) in enumerate(zip(x.shape[x.ndim - len(pads):], pads), start=x.ndim - len(pads)):
+        if not lo and not hi:
+            continue
+        if (mode == "reflect" and max(lo, hi) >= n) or (mode == "circular" and max(lo, hi) > n):
+            raise ValueError(f"{mode} padding of {max(lo, hi)} needs a larger dimension than {n}")
+        index = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            index = np.abs(index)
+            index = np.where(index >= n, 2 * (n - 1) - index, index)
+        else:
+            index = np.clip(index, 0, n - 1) if mode == "replicate" else index % n
+        x = x[(slice(None),) * axis + (index,)]
+    return x
+
+
 def _batched(x: Tensor, weight: Tensor, bias, k: int, name: str) -> tuple[Tensor, bool]:
     """``x`` with a batch dimension (PyTorch also accepts one unbatched ``(C, *spatial)`` sample), after
     checking that input, weight and bias share one floating dtype (PyTorch refuses a mix too)."""

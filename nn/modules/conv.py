@@ -1,14 +1,16 @@
 """Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d`` (PyTorch's signatures).
 
 One base class holds the hyper-parameters, the weight and the bias for all four; each layer is
-only its dimension count and the ``nn.functional`` call it makes.
+only its dimension count and the ``nn.functional`` call it makes. A ``padding_mode`` other than
+``"zeros"`` (``"reflect"``, ``"replicate"``, ``"circular"``) pads the input before the convolution,
+as PyTorch does.
 """
 from __future__ import annotations
 
 from autograd_core import Tensor
 
 from .. import functional as F
-from ..functional.conv import check_groups, conv_padding, ntuple
+from ..functional.conv import check_groups, conv_padding, ntuple, pad_by_mode
 from ..module import Module
 from .linear import empty_parameter, reset_affine
 
@@ -39,8 +41,9 @@ class _ConvNd(Module):
         self.groups = check_groups(groups, in_channels, out_channels)
         self.kernel_size = ntuple(kernel_size, k, "kernel_size")
         self.stride, self.dilation = ntuple(stride, k, "stride"), ntuple(dilation, k, "dilation")
-        if padding_mode != "zeros":
-            raise ValueError(f"padding_mode {padding_mode!r} is not supported (only 'zeros')")
+        if padding_mode != "zeros" and (self.transposed or padding_mode not in ("reflect", "replicate", "circular")):
+            raise ValueError(f"padding_mode must be 'zeros'{'' if self.transposed else ', reflect, replicate or '}"
+                             f"{'' if self.transposed else 'circular'}, got {padding_mode!r}")
         self.padding_mode = padding_mode
         if isinstance(padding, str) and not self.transposed:
             conv_padding(padding, self.kernel_size, self.stride, self.dilation)  # validate now, as PyTorch does
@@ -58,6 +61,14 @@ class _ConvNd(Module):
         """Re-draw the weights with PyTorch's default initialization."""
         reset_affine(self.weight, self.bias)
 
+    def _padded(self, x: Tensor) -> tuple[Tensor, object]:
+        """The input and the padding left for the convolution: with a non-zero ``padding_mode`` the
+        input is padded here (PyTorch's way) and the convolution pads nothing."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        pads = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        return pad_by_mode(x, pads, self.padding_mode), 0
+
     def extra_repr(self) -> str:
         k = self._dims
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -69,7 +80,9 @@ class _ConvNd(Module):
             text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        if self.bias is None:
+            text += ", bias=False"
+        return text + ("" if self.padding_mode == "zeros" else f", padding_mode={self.padding_mode}")
 
 
 class Conv1d(_ConvNd):
@@ -83,7 +96,8 @@ class Conv1d(_ConvNd):
                          padding_mode, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = self._padded(x)
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -95,7 +109,8 @@ class Conv2d(_ConvNd):
                          padding_mode, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x, padding = self._padded(x)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -53,6 +53,12 @@ CONVS = [
     ("conv2d-strided-rect", lambda M: M.Conv2d(3, 4, (3, 2), stride=(2, 3), padding=(1, 2)), (2, 3, 7, 8)),
     ("conv2d-depthwise-multiplier", lambda M: M.Conv2d(2, 6, 3, groups=2), (2, 2, 5, 5)),
     ("conv2d-unbatched", lambda M: M.Conv2d(2, 3, 3), (2, 5, 5)),
+    ("conv2d-reflect", lambda M: M.Conv2d(2, 3, 3, padding=(1, 2), padding_mode="reflect"), (2, 2, 4, 5)),
+    ("conv2d-replicate-same", lambda M: M.Conv2d(2, 2, (2, 3), padding="same", padding_mode="replicate"),
+     (1, 2, 3, 4)),
+    ("conv2d-circular-strided", lambda M: M.Conv2d(1, 2, 3, stride=2, padding=3, padding_mode="circular"),
+     (2, 1, 3, 5)),
+    ("conv1d-reflect-unbatched", lambda M: M.Conv1d(2, 2, 3, padding=2, padding_mode="reflect"), (2, 5)),
     ("convT2d", lambda M: M.ConvTranspose2d(3, 2, 3), (2, 3, 4, 5)),
     ("convT2d-stride-pad-outpad", lambda M: M.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1),
      (2, 2, 4, 3)),
@@ -175,7 +181,9 @@ def test_conv_transpose_default_initialization_uses_pytorch_fans():
     (lambda: nn.Conv2d(2, 2, 3, padding="full"), ValueError, "padding"),
     (lambda: nn.Conv2d(2.0, 2, 3), TypeError, "in_channels"),
     (lambda: nn.Conv2d(2, -2, 3), ValueError, "out_channels"),
-    (lambda: nn.Conv2d(2, 2, 3, padding_mode="reflect"), ValueError, "padding_mode"),
+    (lambda: nn.Conv2d(2, 2, 3, padding_mode="mirror"), ValueError, "padding_mode"),
+    (lambda: nn.ConvTranspose2d(2, 2, 3, padding_mode="reflect"), ValueError, "padding_mode"),
+    (lambda: nn.Conv2d(2, 2, 3, padding=5, padding_mode="reflect"), ValueError, "reflect padding"),
     (lambda: nn.ConvTranspose2d(2, 2, 3, stride=2, output_padding=2), ValueError, "output_padding"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_hyper_parameters_raise_naming_the_argument(build, error, match):
@@ -208,7 +216,10 @@ def test_mixed_or_integer_dtypes_raise_like_torch(conv):
         conv(ag.ones(1, 2, 4, 4, dtype=np.int64), ag.ones(2, 2, 3, 3, dtype=np.int64))
 
 
-def test_reprs_follow_pytorch():
+def test_reprs_follow_pytorch(torch):
+    for make in (lambda M: M.Conv2d(2, 3, 3, padding=(1, 2), bias=False, padding_mode="circular"),
+                 lambda M: M.ConvTranspose2d(4, 2, 2, stride=2, groups=2, dilation=2)):
+        assert repr(make(nn)) == repr(make(torch.nn))
     assert repr(nn.Conv1d(2, 4, 3, padding="same")) == "Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=same)"
     assert repr(nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)) == \
         "ConvTranspose2d(3, 4, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))"
