@@ -19,6 +19,7 @@ from .gradcheck import GradcheckReport, check_gradients, gradcheck, gradgradchec
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,
                         is_inference_mode_enabled, no_grad, record_scopes, scope, set_detect_anomaly, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
+from .ops.comparison import allclose, bincount, equal  # plain functions: bools, integer data
 from . import linalg  # noqa: E402  (torch.linalg: the registry's namespace="linalg" records)
 from .registry import Composite, Primitive, all_ops, lookup, register
 
@@ -39,7 +40,7 @@ __all__ = [
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
     "draw_graph", "utils",
-    "device", "cuda", "autograd", "inference_mode", "is_inference_mode_enabled", "set_detect_anomaly",
+    "device", "cuda", "allclose", "equal", "bincount", "autograd", "inference_mode", "is_inference_mode_enabled", "set_detect_anomaly",
 ] + ops.__all__ + sorted(_DTYPES)
 
 globals().update(_DTYPES)  # PyTorch's dtype names: float32/float, float64/double, int64/long, bool, ...
