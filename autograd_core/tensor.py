@@ -59,8 +59,15 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
     device = property(lambda self: CPU, doc="Always the CPU (the engine runs on numpy).")
     is_leaf = property(lambda self: self.grad_fn is None, doc="True for tensors not produced by a recorded op.")
-    T = property(lambda self: _ops.transpose(self), doc="Reversed dimensions, like ``ndarray.T``.")
-    mT = property(lambda self: _ops.swapaxes(self, -1, -2), doc="Last two dimensions swapped.")
+    T = property(lambda self: _ops.permute(self, tuple(range(self.data.ndim))[::-1]),
+                 doc="Reversed dimensions, like ``ndarray.T``.")
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dimensions swapped (a batch of transposed matrices)."""
+        if self.data.ndim < 2:
+            raise RuntimeError(f"mT needs a tensor with at least 2 dimensions, got {self.data.ndim}")
+        return _ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None):
         """PyTorch's ``size``: the shape tuple, or the length of dimension ``dim`` (``.numel()`` counts)."""
@@ -379,10 +386,6 @@ class Tensor:
     def where(self, condition, other) -> "Tensor":
         """PyTorch's method form: ``where(condition, self, other)``."""
         return _ops.where(condition, self, other)
-
-    def view(self, *shape) -> "Tensor":
-        """Alias of ``reshape`` (PyTorch spelling)."""
-        return _ops.reshape(self, *shape)
 
 
 _TYPE_NAMES = {np.dtype(k): v for k, v in (

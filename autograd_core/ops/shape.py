@@ -1,16 +1,64 @@
-"""Shape primitives and compositions: reshape, permute, broadcasting, joining, padding, flips, casts.
+"""Layout primitives and the views composed from them: reshape, permute, broadcasting, padding, casts.
 
-``broadcast_to`` and ``sum_to`` are a pair, each the other's VJP; the engine uses ``sum_to``
-to reduce broadcast gradients. ``squeeze``/``unsqueeze``/``flatten`` are reshapes;
-``stack``/``split``/``repeat``/``tile`` are compositions. ``repeat`` has numpy's meaning
-(each element repeated along an axis); PyTorch's ``Tensor.repeat`` is our ``tile``.
+Every layout change ends in ``reshape``, ``permute`` or ``broadcast_to``; ``broadcast_to`` and
+``sum_to`` are a pair, each the other's VJP (the engine reduces broadcast gradients with
+``sum_to``). The public functions have PyTorch's spelling (``transpose(dim0, dim1)``,
+``squeeze(dim)`` ignoring dims of size != 1, out-of-range dims raising ``IndexError``); the
+``numpy_form`` adapters give ``np.transpose``, ``np.squeeze``, ``np.reshape`` ... numpy's
+exact signature and meaning on top of the same records.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Composite, Primitive, normalize_axis, register, sequence_arg
+from ..registry import Composite, Primitive, register, sequence_arg
 from ..tensor import Tensor
+
+
+def as_tensor_arg(x) -> Tensor:
+    """A Tensor for ``x`` (lists and arrays are wrapped, Tensors pass through)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def wrap_dim(dim, ndim: int) -> int:
+    """PyTorch's dim check: ``dim`` in ``[-ndim, ndim)`` (a 0-d tensor has dims 0 and -1).
+
+    Raises numpy's ``AxisError``, which is both the ``IndexError`` PyTorch raises and the
+    ``ValueError`` numpy raises."""
+    n = max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an integer, got {dim!r}")
+    if not -n <= dim < n:
+        raise np.exceptions.AxisError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                                      f"but got {dim})")
+    return int(dim) % n
+
+
+def wrap_dims(dims, ndim: int) -> tuple[int, ...]:
+    """``wrap_dim`` for an int or a sequence of distinct dims."""
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    out = tuple(wrap_dim(d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        raise ValueError(f"dims {dims} repeat a dimension")
+    return out
+
+
+def _check_shape(shape: tuple, size: int) -> tuple:
+    """Validate a target shape for ``size`` elements (at most one -1, no other negative entry)."""
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in shape):
+        raise TypeError(f"reshape: shape entries must be integers, got {shape}")
+    if any(n < -1 for n in shape):
+        raise ValueError(f"reshape: invalid shape dimension in {shape} (only -1 may be negative)")
+    if list(shape).count(-1) > 1:
+        raise ValueError(f"reshape: only one dimension can be inferred (-1), got {shape}")
+    known = int(np.prod([n for n in shape if n != -1]))
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: shape {shape} is invalid for input of size {size}")
+        return tuple(size // known if n == -1 else int(n) for n in shape)
+    if known != size:
+        raise ValueError(f"reshape: shape {shape} is invalid for input of size {size}")
+    return tuple(int(n) for n in shape)
 
 
 def _sample_reshape(s, domains):
@@ -38,61 +86,16 @@ def _sample_sum_to(s, domains):
     return [s.array(shape, domains[0]), target], {}
 
 
-def _sample_axis(s, domains):
-    shape = s.shape(min_dims=1)
-    return [s.array(shape, domains[0])], {"axis": s.integers(-len(shape), len(shape) - 1)}
-
-
-def _sample_two_axes(s, domains):
-    shape = s.shape(min_dims=1)
-    n = len(shape)
-    return [s.array(shape, domains[0])], {"axis1": s.integers(-n, n - 1), "axis2": s.integers(-n, n - 1)}
-
-
-def _sample_tile(s, domains):
-    shape = s.shape(max_dims=3)
-    return [s.array(shape, domains[0])], {"reps": tuple(s.integers(1, 2) for _ in range(s.integers(1, 3)))}
-
-
-def _sample_join(s, domains):
-    shape = s.shape(min_dims=1, max_dims=3)
-    axis = s.integers(0, len(shape) - 1)
-    arrays = []
-    for _ in range(s.integers(1, 3)):
-        part = list(shape)
-        part[axis] = s.integers(0, 3)
-        arrays.append(s.array(tuple(part), domains[0]))
-    return [arrays], {"axis": axis}
-
-
-def _sample_stack(s, domains):
-    shape = s.shape(max_dims=3)
-    return [[s.array(shape, domains[0]) for _ in range(s.integers(1, 3))]], {"axis": s.integers(0, len(shape))}
-
-
-def _sample_split(s, domains):
-    shape = s.shape(min_dims=1)
-    axis = s.integers(0, len(shape) - 1)
-    cuts = sorted(s.integers(0, shape[axis]) for _ in range(s.integers(0, 2)))
-    return [s.array(shape, domains[0])], {"indices_or_sections": cuts, "axis": axis}
-
-
 def _sample_pad(s, domains):
     shape = s.shape(max_dims=3)
     return [s.array(shape, domains[0])], {
         "pad_width": tuple((s.integers(0, 2), s.integers(0, 2)) for _ in shape), "value": s.choice([0.0, 1.5])}
 
 
-def _reshape_forward(x, shape):
-    return np.reshape(x, shape), x.shape
-
-
-def _permute_forward(x, axes):
-    return np.transpose(x, axes)
-
-
-def _broadcast_forward(x, shape):
-    return np.broadcast_to(x, shape), x.shape
+def _np_sample_pad(s, domains):
+    shape = s.shape(min_dims=1, max_dims=3)  # numpy refuses the empty pad_width of a 0-d array
+    width = tuple((s.integers(0, 2), s.integers(0, 2)) for _ in shape)
+    return [s.array(shape, domains[0]), s.choice([width, width[0], 1])], {"constant_values": s.choice([0.0, 1.5])}
 
 
 def _sum_to_forward(x, shape):
@@ -101,49 +104,30 @@ def _sum_to_forward(x, shape):
     return (np.sum(x, axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)), x.shape
 
 
-def _concatenate_forward(*arrays, axis):
-    return np.concatenate(arrays, axis=axis), np.cumsum([0] + [a.shape[axis] for a in arrays])
-
-
-def _concatenate_vjp(g, offsets, axis, index):
-    piece = [slice(None)] * g.ndim
-    piece[axis] = slice(int(offsets[index]), int(offsets[index + 1]))
-    return g[tuple(piece)]
-
-
 def _pad_vjp(g, pad_width, value):
     return g[tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(pad_width))]
 
 
 RESHAPE = register(Primitive(
-    "reshape", _reshape_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_reshape, view=True,
-    numpy=(np.reshape,), vjp=lambda g, in_shape, shape: reshape(g, in_shape)))
+    "reshape", lambda x, shape: (np.reshape(x, shape), x.shape), extras=("in_shape",), saves=("in_shape",),
+    sample=_sample_reshape, view=True, numpy=(np.reshape,),
+    vjp=lambda g, in_shape, shape: reshape(g, in_shape)))
 PERMUTE = register(Primitive(
-    "permute", _permute_forward, sample=_sample_permute, view=True,
-    torch=lambda T, x, axes: T.permute(x, axes),
-    vjp=lambda g, axes: permute(g, tuple(np.argsort(axes)))))
+    "permute", np.transpose, sample=_sample_permute, view=True,
+    vjp=lambda g, axes: _apply(PERMUTE, g, axes=tuple(np.argsort(axes)))))
 BROADCAST_TO = register(Primitive(
-    "broadcast_to", _broadcast_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_broadcast_to,
-    view=True,
-    numpy=(np.broadcast_to,), vjp=lambda g, in_shape, shape: sum_to(g, in_shape)))
+    "broadcast_to", lambda x, shape: (np.broadcast_to(x, shape), x.shape), extras=("in_shape",),
+    saves=("in_shape",), sample=_sample_broadcast_to, view=True, numpy=(np.broadcast_to,),
+    vjp=lambda g, in_shape, shape: sum_to(g, in_shape)))
 SUM_TO = register(Primitive(
     "sum_to", _sum_to_forward, extras=("in_shape",), saves=("in_shape",), sample=_sample_sum_to,
     torch=lambda T, x, shape: x.sum_to_size(shape) if shape else x.sum(),
     vjp=lambda g, in_shape, shape: broadcast_to(g, in_shape)))
-CONCATENATE = register(Primitive(
-    "concatenate", _concatenate_forward, method=False, variadic=True, extras=("offsets",), saves=("offsets",),
-    sample=_sample_join, numpy=(np.concatenate,), torch=lambda T, xs, axis: T.cat(xs, dim=axis),
-    vjp=_concatenate_vjp))
 PAD = register(Primitive(
     "pad", lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value) if x.ndim else x.copy(),
-    sample=_sample_pad,
-    numpy=(np.pad,), vjp=_pad_vjp,
+    sample=_sample_pad, numpy_sample=_np_sample_pad, numpy=(np.pad,), vjp=_pad_vjp,
     torch=lambda T, x, pad_width, value: T.nn.functional.pad(x, [w for pair in pad_width[::-1] for w in pair],
                                                              value=value)))
-FLIP = register(Primitive(
-    "flip", lambda x, axis: np.flip(x, axis), sample=_sample_axis, numpy=(np.flip,), view=True,
-    torch=lambda T, x, axis: T.flip(x, (axis,)),
-    vjp=lambda g, axis: flip(g, axis)))
 ASTYPE = register(Primitive(
     "astype", lambda x, dtype: x.astype(dtype), order=2, casts=True,
     sample=lambda s, d: ([s.array(s.shape(), d[0])], {"dtype": np.float64}),
@@ -154,37 +138,49 @@ CLONE = register(Primitive("clone", np.copy, numpy=(np.copy,), vjp=lambda g: g))
 clone = CLONE.function
 
 
+def varargs(args: tuple, keyword, name: str) -> tuple:
+    """PyTorch's ``f(x, 1, 2)``, ``f(x, (1, 2))`` and ``f(x, name=(1, 2))`` forms of a sizes or dims argument."""
+    if keyword is not None:
+        if args:
+            raise TypeError(f"{name} given both positionally and as a keyword")
+        return (keyword,) if isinstance(keyword, (int, np.integer)) else tuple(keyword)
+    return sequence_arg(args)
+
+
 @RESHAPE.public
-def reshape(x, *shape) -> Tensor:
-    """Same data in a new shape (one dimension may be -1)."""
-    return _apply(RESHAPE, x, shape=sequence_arg(shape))
+def reshape(x, *args, shape=None) -> Tensor:
+    """Same data in a new shape; one dimension may be -1 (inferred)."""
+    x = as_tensor_arg(x)
+    return _apply(RESHAPE, x, shape=_check_shape(varargs(args, shape, "shape"), x.data.size))
+
+
+@RESHAPE.numpy_form
+def _np_reshape(a, /, shape=None, order="C", *, copy=None) -> Tensor:
+    if order != "C" or copy is False:
+        raise ValueError(f"np.reshape on Tensors supports order='C' and copy=None/True only, got {order=}, {copy=}")
+    return reshape(a, (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
 
 
 @PERMUTE.public
-def permute(x, *axes) -> Tensor:
-    """Reorder dimensions: output dimension i is input dimension ``axes[i]``."""
-    axes = sequence_arg(axes)
-    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
-    if sorted(a % max(ndim, 1) for a in axes) != list(range(ndim)):
-        raise ValueError(f"permute: axes {axes} are not a permutation of the {ndim} dimensions")
-    return _apply(PERMUTE, x, axes=tuple(a % max(ndim, 1) for a in axes))
-
-
-TRANSPOSE = register(Composite("transpose", sample=lambda s, d: ([s.array(s.shape(), d[0])], {}),
-                               numpy=(np.transpose,), torch=lambda T, x: x.permute(tuple(reversed(range(x.ndim))))))
-
-
-@TRANSPOSE.public
-def transpose(x, *axes) -> Tensor:
-    """numpy's transpose: reverse the dimensions, or permute them by ``axes``."""
-    axes = sequence_arg(axes)
-    return permute(x, axes or tuple(range(np.ndim(x.data if isinstance(x, Tensor) else x)))[::-1])
+def permute(x, *args, dims=None) -> Tensor:
+    """Reorder dimensions: output dimension i is input dimension ``dims[i]``."""
+    x = as_tensor_arg(x)
+    dims = varargs(args, dims, "dims")
+    wrapped = tuple(wrap_dim(d, x.ndim) for d in dims)
+    if sorted(wrapped) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} dimensions")
+    return _apply(PERMUTE, x, axes=wrapped)
 
 
 @BROADCAST_TO.public
-def broadcast_to(x, *shape) -> Tensor:
-    """Broadcast to ``shape`` (numpy rules); the gradient is summed back."""
-    return _apply(BROADCAST_TO, x, shape=sequence_arg(shape))
+def broadcast_to(x, shape) -> Tensor:
+    """Broadcast to ``shape`` (numpy rules, as ``torch.broadcast_to``); the gradient is summed back."""
+    return _apply(BROADCAST_TO, x, shape=(shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
+
+
+@BROADCAST_TO.numpy_form
+def _np_broadcast_to(array, shape, subok=False) -> Tensor:
+    return broadcast_to(array, shape)
 
 
 @SUM_TO.public
@@ -200,27 +196,16 @@ def _broadcastable_to(shape, target) -> bool:
     return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
 
 
-@CONCATENATE.public
-def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing ``axis``."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("concatenate needs at least one tensor")
-    if axis is None:  # numpy's meaning: flatten every operand first
-        tensors, axis = [reshape(t, (-1,)) for t in tensors], 0
-    axis = normalize_axis(axis, np.ndim(tensors[0].data if isinstance(tensors[0], Tensor) else tensors[0]))[0]
-    return _apply(CONCATENATE, *tensors, axis=axis)
-
-
 @PAD.public
-def pad(x, pad_width, value: float = 0.0, mode: str = "constant", constant_values=None) -> Tensor:
+def pad(x, pad_width, value: float = 0.0, *, mode: str = "constant", constant_values=None) -> Tensor:
     """Constant padding with numpy's ``pad_width`` (int, ``(before, after)`` or one pair per axis).
 
-    ``mode`` and ``constant_values`` are accepted as in ``np.pad``; only constant mode exists.
-    """
+    PyTorch's last-dim-first ``F.pad`` order lives in ``nn.functional.pad``."""
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is differentiable here, got mode={mode!r}")
     if constant_values is not None:
+        if np.ndim(constant_values):
+            raise ValueError(f"pad: constant_values must be one number, got {constant_values!r}")
         value = constant_values
     ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
     width = np.asarray(pad_width, dtype=int)
@@ -230,11 +215,12 @@ def pad(x, pad_width, value: float = 0.0, mode: str = "constant", constant_value
     return _apply(PAD, x, pad_width=tuple(map(tuple, width.tolist())), value=value)
 
 
-@FLIP.public
-def flip(x, axis=None, *, dims=None) -> Tensor:
-    """Reverse the order of elements along ``axis`` (all axes when None)."""
-    axis = dims if dims is not None else axis
-    return _apply(FLIP, x, axis=normalize_axis(axis, np.ndim(x.data if isinstance(x, Tensor) else x)))
+@PAD.numpy_form
+def _np_pad(array, pad_width, mode="constant", **kwargs) -> Tensor:
+    unknown = set(kwargs) - {"constant_values"}
+    if unknown:
+        raise TypeError(f"np.pad on Tensors: unsupported keywords {sorted(unknown)}")
+    return pad(array, pad_width, mode=mode, constant_values=kwargs.get("constant_values", 0.0))
 
 
 @ASTYPE.public
@@ -247,111 +233,207 @@ def astype(x, dtype) -> Tensor:
 
 
 # ------------------------------------------------------------------------- compositions
-SWAPAXES = register(Composite("swapaxes", sample=_sample_two_axes, numpy=(np.swapaxes,),
-                              torch=lambda T, x, axis1, axis2: T.swapaxes(x, axis1, axis2)))
-SQUEEZE = register(Composite("squeeze", numpy=(np.squeeze,), torch=lambda T, x: T.squeeze(x)))
-UNSQUEEZE = register(Composite("unsqueeze", sample=_sample_axis, torch=lambda T, x, axis: T.unsqueeze(x, axis)))
-EXPAND_DIMS = register(Composite("expand_dims", sample=_sample_axis, numpy=(np.expand_dims,),
-                                 torch=lambda T, x, axis: T.unsqueeze(x, axis)))
-FLATTEN = register(Composite("flatten", torch=lambda T, x: T.flatten(x)))
-STACK = register(Composite("stack", method=False, sample=_sample_stack, numpy=(np.stack,),
-                           torch=lambda T, xs, axis: T.stack(xs, dim=axis)))
-SPLIT = register(Composite("split", sample=_sample_split, numpy=(np.split,),
-                           torch=lambda T, x, indices_or_sections, axis: T.tensor_split(x, indices_or_sections, axis)))
-REPEAT = register(Composite("repeat", sample=_sample_axis, numpy=(np.repeat,),
-                            torch=lambda T, x, axis: T.repeat_interleave(x, 2, dim=axis)))
-TILE = register(Composite("tile", sample=_sample_tile, numpy=(np.tile,), torch=lambda T, x, reps: T.tile(x, reps)))
+def _sample_dim(s, domains, extra: int = 0):
+    shape = s.shape(min_dims=0)
+    n = max(len(shape) + extra, 1)
+    return [s.array(shape, domains[0]), s.integers(-n, n - 1)], {}
 
 
-@SWAPAXES.public
-def swapaxes(x, axis1: int, axis2: int) -> Tensor:
-    """Exchange two dimensions."""
-    axes = list(range(np.ndim(x.data if isinstance(x, Tensor) else x)))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return permute(x, axes)
+def _sample_squeeze(s, domains):
+    shape = s.shape(min_dims=1, max_side=2)
+    dim = s.choice([None, s.integers(-len(shape), len(shape) - 1),
+                    tuple(i for i, n in enumerate(shape) if n == 1 or s.boolean())])
+    return [s.array(shape, domains[0])], {"dim": dim}
+
+
+def _np_sample_squeeze(s, domains):
+    shape = s.shape(min_dims=1, max_side=2)
+    ones = tuple(i for i, n in enumerate(shape) if n == 1)
+    return [s.array(shape, domains[0])], {"axis": s.choice([None, ones] + [i - len(shape) for i in ones])}
+
+
+def _sample_expand_dims(s, domains):
+    shape = s.shape(max_dims=2)
+    n = len(shape) + 2
+    return [s.array(shape, domains[0])], {"axis": s.choice([s.integers(-n + 1, n - 2), (0, -1)])}
+
+
+def _sample_expand(s, domains):
+    shape = s.shape(max_dims=3)
+    sizes = tuple(s.choice([-1, n]) if n != 1 else s.choice([-1, 1, 3]) for n in shape)
+    return [s.array(shape, domains[0]), (s.integers(1, 2),) * s.integers(0, 1) + sizes], {}
+
+
+def _sample_flatten(s, domains):
+    shape = s.shape()
+    n = max(len(shape), 1)
+    a, b = sorted([s.integers(-n, n - 1) % n, s.integers(-n, n - 1) % n])
+    return [s.array(shape, domains[0]), a, b], {}
+
+
+def _sample_unflatten(s, domains):
+    shape = s.shape(min_dims=1)
+    dim = s.integers(0, len(shape) - 1)
+    sizes = (shape[dim], 1) if s.boolean() or shape[dim] == 0 else (1, -1)
+    return [s.array(shape, domains[0]), dim, sizes], {}
+
+
+def _sample_as(s, domains):
+    shape = s.shape()
+    return [s.array(shape, domains[0]), s.array(shape[::-1], domains[0])], {}
+
+
+def _sample_expand_as(s, domains):
+    (x, target), _ = _sample_broadcast_to(s, domains)
+    return [x, s.array(target, domains[0])], {}
+
+
+def _one(s, domains, **kw):
+    return [s.array(s.shape(**kw), domains[0])], {}
+
+
+VIEW = register(Composite("view", sample=_sample_reshape, torch=lambda T, x, shape: x.view(shape)))
+VIEW_AS = register(Composite("view_as", api=("view_as", "reshape_as"), sample=_sample_as,
+                             torch=lambda T, x, other: x.reshape(other.shape)))
+SQUEEZE = register(Composite("squeeze", sample=_sample_squeeze, numpy_sample=_np_sample_squeeze, numpy=(np.squeeze,),
+                             torch=lambda T, x, dim: T.squeeze(x) if dim is None else T.squeeze(x, dim)))
+UNSQUEEZE = register(Composite("unsqueeze", sample=lambda s, d: _sample_dim(s, d, extra=1)))
+EXPAND_DIMS = register(Composite("expand_dims", sample=_sample_expand_dims, numpy=(np.expand_dims,),
+                                 torch=lambda T, x, axis: x.reshape(np.expand_dims(np.empty(x.shape), axis).shape)))
+EXPAND = register(Composite("expand", sample=_sample_expand, torch=lambda T, x, sizes: x.expand(sizes)))
+EXPAND_AS = register(Composite("expand_as", sample=_sample_expand_as, torch=lambda T, x, other: x.expand_as(other)))
+FLATTEN = register(Composite("flatten", sample=_sample_flatten))
+UNFLATTEN = register(Composite("unflatten", sample=_sample_unflatten))
+RAVEL = register(Composite("ravel", sample=_one, numpy=(np.ravel,)))
+ATLEAST = [register(Composite(f"atleast_{n}d", method=False, sample=_one, numpy=(fn,)))
+           for n, fn in ((1, np.atleast_1d), (2, np.atleast_2d), (3, np.atleast_3d))]
+
+
+@VIEW.public
+def view(x, *args, size=None) -> Tensor:
+    """PyTorch's ``view``: ``reshape`` (every tensor here is contiguous)."""
+    return reshape(x, varargs(args, size, "size"))
+
+
+@VIEW_AS.public
+def view_as(x, other) -> Tensor:
+    """``x`` reshaped to ``other``'s shape."""
+    return reshape(x, tuple(other.shape))
 
 
 @SQUEEZE.public
-def squeeze(x, axis=None, *, dim=None) -> Tensor:
-    """Remove dimensions of size 1 (all of them, or those in ``axis``)."""
-    axis = dim if dim is not None else axis
-    shape = x.shape
-    axes = normalize_axis(axis, len(shape))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1) if axes is None else axes
-    if any(shape[a] != 1 for a in axes):
-        raise ValueError(f"squeeze: cannot remove axis {axis} of size != 1 from shape {shape}")
-    return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
+def squeeze(x, dim=None, *, axis=None) -> Tensor:
+    """Remove dimensions of size 1: all of them, or those of ``dim`` (an int or tuple) that have size 1."""
+    x = as_tensor_arg(x)
+    dim = axis if dim is None else dim
+    dims = range(x.ndim) if dim is None else wrap_dims(dim, x.ndim)
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+@SQUEEZE.numpy_form
+def _np_squeeze(a, axis=None) -> Tensor:
+    a = as_tensor_arg(a)
+    if axis is not None and any(a.shape[d] != 1 for d in wrap_dims(axis, a.ndim)):
+        raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one "
+                         f"(axis {axis}, shape {a.shape})")
+    return squeeze(a, axis)
 
 
 @UNSQUEEZE.public
-def unsqueeze(x, axis: int) -> Tensor:
-    """Insert a dimension of size 1 at ``axis``."""
+def unsqueeze(x, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim`` (in ``[-ndim-1, ndim]``)."""
+    x = as_tensor_arg(x)
     shape = list(x.shape)
-    shape.insert(axis % (len(shape) + 1), 1)
+    shape.insert(wrap_dim(dim, x.ndim + 1), 1)
     return reshape(x, tuple(shape))
 
 
 @EXPAND_DIMS.public
-def expand_dims(x, axis: int) -> Tensor:
-    """numpy spelling of ``unsqueeze``."""
-    return unsqueeze(x, axis)
+def expand_dims(a, axis) -> Tensor:
+    """numpy's expand_dims: insert size-1 dimensions at ``axis`` (an int or tuple, in the result's numbering)."""
+    a = as_tensor_arg(a)
+    new = wrap_dims(axis, a.ndim + (1 if isinstance(axis, (int, np.integer)) else len(axis)))
+    rest = iter(a.shape)
+    return reshape(a, tuple(1 if i in new else next(rest) for i in range(a.ndim + len(new))))
+
+
+@EXPAND.public
+def expand(x, *args, size=None) -> Tensor:
+    """Broadcast to ``size`` without copying; -1 keeps a dimension's size, new dimensions go in front."""
+    x = as_tensor_arg(x)
+    sizes = varargs(args, size, "size")
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: {len(sizes)} sizes given for a tensor with {x.ndim} dimensions")
+    if any(n == -1 for n in sizes[:lead]):
+        raise RuntimeError(f"expand: -1 is not allowed for the new leading dimensions in {sizes}")
+    return broadcast_to(x, tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes)))
+
+
+@EXPAND_AS.public
+def expand_as(x, other) -> Tensor:
+    """``x`` expanded to ``other``'s shape."""
+    return expand(x, tuple(other.shape) if not isinstance(other, tuple) else other)
 
 
 @FLATTEN.public
 def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dimensions ``start_dim..end_dim`` into one."""
+    """Merge dimensions ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d)."""
+    x = as_tensor_arg(x)
     shape = x.shape
+    start, end = wrap_dim(start_dim, x.ndim), wrap_dim(end_dim, x.ndim)
     if not shape:
         return reshape(x, (1,))
-    start, end = start_dim % len(shape), end_dim % len(shape)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     return reshape(x, shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
 
 
-@STACK.public
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new ``axis``."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+@UNFLATTEN.public
+def unflatten(x, dim: int, sizes) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
+    x = as_tensor_arg(x)
+    if x.ndim == 0:
+        raise RuntimeError("unflatten: a 0-d tensor has no dimension to unflatten")
+    d = wrap_dim(dim, x.ndim)
+    inner = _check_shape(tuple(sizes), x.shape[d])
+    return reshape(x, x.shape[:d] + inner + x.shape[d + 1:])
 
 
-@SPLIT.public
-def split(x, indices_or_sections=2, axis: int = 0) -> list:
-    """numpy's split: ``n`` equal sections, or cut before each index in a list."""
-    n = x.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        if indices_or_sections <= 0 or n % indices_or_sections:
-            raise ValueError(f"split: axis of length {n} does not divide into {indices_or_sections} sections")
-        cuts = list(range(0, n + 1, n // indices_or_sections)) if n else [0] * (indices_or_sections + 1)
-    else:
-        cuts = [0] + list(indices_or_sections) + [n]
-    piece = [slice(None)] * x.ndim
-    parts = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        piece[axis] = slice(lo, hi)
-        parts.append(x[tuple(piece)])
-    return parts
+@RAVEL.public
+def ravel(x) -> Tensor:
+    """The elements as a 1-d tensor."""
+    return reshape(x, -1)
 
 
-@REPEAT.public
-def repeat(x, repeats=2, axis=None) -> Tensor:
-    """numpy's repeat: each element repeated ``repeats`` times along ``axis`` (flattened when None)."""
-    if axis is None:
-        x, axis = flatten(x), 0
-    axis = axis % x.ndim
-    index = np.repeat(np.arange(x.shape[axis]), repeats)
-    return x[(slice(None),) * axis + (index,)]
+@RAVEL.numpy_form
+def _np_ravel(a, order="C") -> Tensor:
+    if order not in ("C", "A", "K"):
+        raise ValueError(f"np.ravel on Tensors supports C order only, got order={order!r}")
+    return ravel(a)
 
 
-@TILE.public
-def tile(x, reps) -> Tensor:
-    """numpy's tile (PyTorch's ``Tensor.repeat``): the whole tensor repeated ``reps`` times per axis."""
-    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
-    ndim = max(len(reps), x.ndim)
-    reps = (1,) * (ndim - len(reps)) + reps
-    shape = (1,) * (ndim - x.ndim) + x.shape
-    interleaved = reshape(x, tuple(v for n in shape for v in (1, n)))
-    expanded = broadcast_to(interleaved, tuple(v for r, n in zip(reps, shape) for v in (r, n)))
-    return reshape(expanded, tuple(r * n for r, n in zip(reps, shape)))
+def _atleast(n: int):
+    def atleast(*tensors):
+        """The tensor(s) viewed with at least ``n`` dimensions (numpy's and PyTorch's rules); one result or a tuple."""
+        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) and all(
+                isinstance(t, Tensor) for t in tensors[0]):
+            tensors = tuple(tensors[0])  # PyTorch also takes one sequence of tensors
+        out = []
+        for x in map(as_tensor_arg, tensors):
+            shape = x.shape
+            if n == 3 and x.ndim in (1, 2):  # (N,) -> (1, N, 1) and (M, N) -> (M, N, 1)
+                shape = (1,) * (2 - x.ndim) + shape + (1,)
+            elif x.ndim < n:
+                shape = (1,) * (n - x.ndim) + shape
+            out.append(reshape(x, shape) if shape != x.shape else x)
+        return out[0] if len(out) == 1 else tuple(out)
+
+    atleast.__name__ = atleast.__qualname__ = f"atleast_{n}d"
+    return atleast
+
+
+atleast_1d, atleast_2d, atleast_3d = (rec.public(_atleast(i + 1)) for i, rec in enumerate(ATLEAST))
 
 
 from ..node import apply as _apply  # noqa: E402

@@ -19,7 +19,7 @@ from autograd_core.testing import Sampler
 from .registry_harness import outputs, prepare
 
 # Records whose sampler speaks PyTorch's spelling and still needs a ``numpy_sample`` (remove on landing it).
-_PENDING = {"pad": "sample draws value=, numpy spells constant_values=", "repeat": "sample draws no repeats"}
+_PENDING = {}
 CASES = [pytest.param(record, np_fn, id=f"{record.name}-{np_fn.__name__}", marks=[pytest.mark.xfail(
              strict=True, reason=_PENDING[record.name])] if record.name in _PENDING else [])
          for record in all_ops() for np_fn in record.numpy]

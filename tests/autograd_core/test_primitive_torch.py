@@ -37,7 +37,7 @@ def _has_reference(record, torch) -> bool:
 
 
 # Registered under a name torch also uses, but with numpy's meaning (compared by their own tests).
-_NO_SAME_NAME = {"getitem", "sliding_window", "col2im", "index_add", "astype", "permute", "transpose"}
+_NO_SAME_NAME = {"getitem", "sliding_window", "col2im", "index_add", "astype"}
 
 
 @pytest.mark.parametrize("record", all_ops(), ids=lambda r: r.name)
@@ -54,7 +54,7 @@ def test_matches_torch(torch, record, data):
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-10, atol=1e-12,
                                    err_msg=f"{record.name} forward differs from PyTorch")
-    if not record.differentiable or not leaves:
+    if not record.differentiable or not leaves or not ours:  # (unbind of an empty dim returns no tensor)
         return
     rng = np.random.default_rng(0)
     cotangents = [rng.standard_normal(o.shape) for o in ours]
