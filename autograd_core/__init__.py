@@ -40,7 +40,8 @@ __all__ = [
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
     "draw_graph", "utils",
-    "device", "cuda", "allclose", "equal", "bincount", "autograd", "inference_mode", "is_inference_mode_enabled", "set_detect_anomaly",
+    "device", "cuda", "allclose", "equal", "bincount", "autograd", "inference_mode", "is_inference_mode_enabled",
+    "set_detect_anomaly",
 ] + ops.__all__ + sorted(_DTYPES)
 
 globals().update(_DTYPES)  # PyTorch's dtype names: float32/float, float64/double, int64/long, bool, ...

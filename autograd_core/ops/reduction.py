@@ -291,8 +291,8 @@ def sample_one_dim(s, domains):
     shape = s.shape(min_dims=0, max_dims=3, min_side=1)
     if s.boolean():
         return [s.array(shape, domains[0])], {}
-    return [s.array(shape, domains[0])], {"dim": s.integers(-_builtins.max(len(shape), 1), _builtins.max(len(shape), 1) - 1),
-                                          "keepdim": s.boolean()}
+    n = _builtins.max(len(shape), 1)
+    return [s.array(shape, domains[0])], {"dim": s.integers(-n, n - 1), "keepdim": s.boolean()}
 
 
 def _extreme_front(name, record, arg, elementwise):

@@ -89,9 +89,9 @@ INPLACE = ["w += 1", "w -= x", "w *= 2", "w /= 2", "w **= 2", "w[0] = 1"]
 
 @pytest.mark.parametrize("statement", INPLACE)
 def test_inplace_on_a_leaf_that_requires_grad_raises(statement):
-    w, x = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([0.5, 0.5])
+    scope = {"w": ag.tensor([1.0, 2.0], requires_grad=True), "x": ag.tensor([0.5, 0.5])}
     with pytest.raises(RuntimeError, match="in-place"):
-        exec(statement)
+        exec(statement, {}, scope)
 
 
 @pytest.mark.parametrize("statement", INPLACE)
