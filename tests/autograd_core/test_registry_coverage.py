@@ -10,13 +10,14 @@ CONTRACT = {
     "matmul": ["matmul", "einsum"],
     "elementwise": ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "maximum",
                     "minimum", "clip", "where"],
-    "reductions": ["sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "norm"],
+    "reductions": ["sum", "mean", "prod", "amax", "amin", "max", "min", "var", "std", "logsumexp", "norm", "median"],
     "shape": ["reshape", "transpose", "permute", "swapaxes", "flatten", "squeeze", "unsqueeze", "expand_dims",
               "broadcast_to", "concatenate", "stack", "split", "pad", "repeat", "tile", "flip"],
     "indexing": ["getitem"],
     "windows": ["sliding_window"],
     "not differentiable": ["eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "sign", "floor", "ceil",
-                           "round", "floordiv"],
+                           "round", "trunc", "floordiv", "isclose", "isnan", "isinf", "isfinite", "logical_and",
+                           "logical_or", "logical_not", "logical_xor", "any", "all", "nonzero", "unique"],
 }
 ALL = [name for names in CONTRACT.values() for name in names]
 
