@@ -27,6 +27,7 @@ from . import functional  # noqa: E402,I001  (a tool on top of the engine: impor
 from . import autograd  # noqa: E402  (torch.autograd spelling: autograd_core.autograd.grad, ...)
 from .viz import draw_graph  # noqa: E402
 from . import utils  # noqa: E402  (torch.utils.data spelling: autograd_core.utils.data)
+from .serialization import load, save  # noqa: E402
 
 __all__ = [
     "__version__", "Tensor", "tensor", "Function", "FunctionCtx", "grad",
@@ -45,3 +46,4 @@ __all__ = [
 ] + ops.__all__ + sorted(_DTYPES)
 
 globals().update(_DTYPES)  # PyTorch's dtype names: float32/float, float64/double, int64/long, bool, ...
+__all__ += ["save", "load"]  # checkpoints (autograd_core.serialization)

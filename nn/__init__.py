@@ -8,7 +8,7 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module, Parameter
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules
-from .serialization import load, save
+from autograd_core.serialization import load, save  # nn.save / nn.load: aliases of autograd_core's
 from .training import Callback, EarlyStopping, History, fit
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "data", "functional", "init", "utils",

@@ -1,5 +1,4 @@
 """The Optimizer base: groups, skipping, in-place updates, checkpoints and hyper-parameter validation."""
-import importlib.util
 
 import numpy as np
 import pytest
@@ -53,8 +52,6 @@ def test_state_dict_round_trip_continues_the_same_trajectory(cls, kwargs):
 
 
 def test_state_dict_survives_nn_save(tmp_path):
-    if importlib.util.find_spec("nn.serialization") is None:
-        pytest.skip("nn.serialization is not available")
     import nn
 
     params = make_params(np.float64)
