@@ -86,6 +86,7 @@ def test_fan_needs_two_dims():
     (lambda: nn.Maxout(400, 100, 3), lambda T: T.nn.Linear(400, 300)),
 ], ids=["linear", "conv", "conv-groups", "maxout"])
 def test_default_init_bounds_match_torch(torch, ours, theirs):
+    torch.manual_seed(0)  # the std comparison is statistical: an unseeded torch made it flaky
     m, ref = ours(), theirs(torch)
     bound = 1 / math.sqrt(np.prod(m.weight.shape[1:]))  # weight and bias both reduce to U(±1/sqrt(fan_in))
     for name in ("weight", "bias"):
