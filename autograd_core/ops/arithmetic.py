@@ -16,6 +16,19 @@ def _sign(x):
     return new_tensor(np.nan_to_num(np.sign(x.data), nan=0.0))
 
 
+def _pow_exponent_grad(g, a, b, out):
+    # d(a^b)/db = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's rule: 0^b is flat there)
+    flat = np.logical_and(_data(a) == 0, _data(b) >= 0)
+    if not isinstance(a, Tensor):  # a Python base: its log is a Python float, so the dtype stays g's
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _ops.where(flat, 0.0, g * out * float(np.log(a)))
+    return _ops.where(flat, 0.0, g * out * _ops.log(_ops.where(flat, 1.0, a)))
+
+
+def _data(v):
+    return v.data if isinstance(v, Tensor) else v
+
+
 def _pow_base_grad(g, a, b):
     if not isinstance(b, Tensor):  # a Python exponent: decide statically
         return g * 0.0 if b == 0 else g * b * a ** (b - 1)
@@ -41,10 +54,9 @@ DIV = register(Primitive(
 POW = register(Primitive(
     "pow", np.power, inputs=("a", "b"), saves=("a", "b", "out"), broadcasts=True, domain=(POSITIVE, AWAY_FROM_ZERO),
     numpy=(np.power,),
-    # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (so 0^0 gives 0, not 0·inf);
-    # d(a^b)/db = a^b log a, taken as 0 where a == 0 (PyTorch's choices)
+    # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (so 0^0 gives 0, not 0·inf) (PyTorch's choice)
     vjp=(lambda g, a, b, out: _pow_base_grad(g, a, b),
-         lambda g, a, b, out: g * out * _ops.log(_ops.where(a == 0, 1.0, a)))))
+         lambda g, a, b, out: _pow_exponent_grad(g, a, b, out))))
 NEG = register(Primitive("neg", np.negative, numpy=(np.negative,), vjp=lambda g: -g))
 ABS = register(Primitive(
     "abs", np.abs, saves=("x",), domain=(AWAY_FROM_ZERO,), numpy=(np.abs, np.fabs),

@@ -132,5 +132,15 @@ def clip(x, min=None, max=None) -> Tensor:
     return _apply(CLIP, x, min=min, max=max)
 
 
+@CLIP.numpy_form
+def _np_clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue, **kwargs):
+    """``np.clip``: numpy's ``a_min``/``a_max`` (or numpy 2's ``min``/``max``) over the same operation."""
+    if out is not None or kwargs:
+        raise TypeError(f"np.clip on Tensors does not support {'out=' if out is not None else sorted(kwargs)}")
+    low, high = (None if v is np._NoValue else v for v in (a_min if min is np._NoValue else min,
+                                                           a_max if max is np._NoValue else max))
+    return clip(a, low, high)
+
+
 from .. import ops as _ops  # noqa: E402
 from ..node import apply as _apply  # noqa: E402

@@ -45,7 +45,10 @@ def refuse_numpy_extras(name: str, **extras) -> None:
 
 
 def cast(x, dtype):
-    """``x`` cast to ``dtype`` first, as PyTorch's ``dtype=`` argument of the reductions does."""
+    """``x`` cast to ``dtype`` first, as PyTorch's ``dtype=`` argument of the reductions does; a Python
+    list of tensors is stacked first (tracked), so ``ag.mean([a, b])`` keeps the graph."""
+    if isinstance(x, (list, tuple)) and any(isinstance(t, Tensor) for t in x):
+        x = _ops.stack(x)
     return x if dtype is None else _ops.astype(x, dtype)
 
 

@@ -137,11 +137,12 @@ def _quotient_vjp(rounding):
 
 
 REMAINDER = register(Primitive(
-    "remainder", integer_checked(np.remainder, "modulo"), api=("remainder", "mod"), inputs=("a", "b"), saves=("a", "b"), broadcasts=True,
-    sample=_sample_modulo, numpy=(np.remainder,), vjp=(lambda g, a, b: g, _quotient_vjp(np.floor))))
+    "remainder", integer_checked(np.remainder, "modulo"), api=("remainder", "mod"), inputs=("a", "b"),
+    saves=("a", "b"), broadcasts=True, sample=_sample_modulo, numpy=(np.remainder,),
+    vjp=(lambda g, a, b: g, _quotient_vjp(np.floor))))
 FMOD = register(Primitive(
-    "fmod", integer_checked(np.fmod, "fmod"), inputs=("a", "b"), saves=("a", "b"), broadcasts=True, sample=_sample_modulo,
-    numpy=(np.fmod,), vjp=(lambda g, a, b: g, _quotient_vjp(np.trunc))))
+    "fmod", integer_checked(np.fmod, "fmod"), inputs=("a", "b"), saves=("a", "b"), broadcasts=True,
+    sample=_sample_modulo, numpy=(np.fmod,), vjp=(lambda g, a, b: g, _quotient_vjp(np.trunc))))
 
 # compositions
 DEG2RAD = register(Composite("deg2rad", numpy=(np.deg2rad, np.radians)))

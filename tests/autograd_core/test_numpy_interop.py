@@ -144,3 +144,23 @@ def test_real_conj_positive_of_real_tensors_are_the_tensor_and_imag_is_zero():
     z = np.imag(x)
     assert z.requires_grad and z.dtype == x.dtype
     np.testing.assert_array_equal(z.data, 0.0)
+
+
+def test_clip_spellings_and_python_base_powers():
+    x = ag.tensor(np.array([-2.0, 0.3, 2.0]), requires_grad=True)
+    for y in (np.clip(x, a_min=-1.0, a_max=1.0), np.clip(x, -1.0, 1.0), np.clip(x, min=-1.0, max=1.0),
+              ag.clamp(x, min=-1.0, max=1.0), x.clip(-1.0, 1.0)):
+        np.testing.assert_array_equal(y.data, [-1.0, 0.3, 1.0])
+    assert np.clip(x, None, 0.0).data.tolist() == [-2.0, 0.0, 0.0]
+    with pytest.raises(TypeError, match="out="):
+        np.clip(x, 0, 1, out=np.zeros(3))
+    (2 ** x).sum().backward()  # log 2 enters as a float64 constant: PyTorch's value to round-off
+    np.testing.assert_allclose(x.grad.data, 2 ** x.data * np.log(2.0), rtol=1e-15)
+
+
+def test_mean_and_sum_of_a_list_of_tensors_stack_them():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    m = ag.mean([a, a + 2])
+    assert m.requires_grad and m.item() == 2.5
+    (m + ag.sum([a, a])).backward()
+    np.testing.assert_array_equal(a.grad.data, [2.5, 2.5])
