@@ -85,9 +85,13 @@ def _np_diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     return diagonal(a, offset, axis1, axis2)
 
 
-DIAG_EMBED = register(Composite(
-    "diag_embed", sample=lambda s, d: ([s.array(s.shape(min_dims=1, max_dims=2, min_side=1), d[0])],
-                                       dict(zip(("offset", "dim1", "dim2"), (s.integers(-1, 1),) + s.choice([(-2, -1), (0, 1), (-1, 0)]))))))
+def _sample_diag_embed(s, domains):
+    dim1, dim2 = s.choice([(-2, -1), (0, 1), (-1, 0)])
+    x = s.array(s.shape(min_dims=1, max_dims=2, min_side=1), domains[0])
+    return [x], {"offset": s.integers(-1, 1), "dim1": dim1, "dim2": dim2}
+
+
+DIAG_EMBED = register(Composite("diag_embed", sample=_sample_diag_embed))
 
 
 @DIAG_EMBED.public
