@@ -85,7 +85,7 @@ def _sample_eigh(s, domains):
     return [_symmetric(s, -1.5, 1.0)], {"UPLO": s.choice(["L", "U"])}
 
 
-def _full_rank(s, m: int, n: int, batch: tuple) -> np.ndarray:
+def full_rank(s, m: int, n: int, batch: tuple) -> np.ndarray:
     k = min(m, n)
     U, V = cayley(s.array(batch + (m, m), REAL))[..., :k], cayley(s.array(batch + (n, n), REAL))[..., :k]
     return (U * spread(s, k, 0.8, 0.7)[..., None, :]) @ np.swapaxes(V, -1, -2)
@@ -94,14 +94,14 @@ def _full_rank(s, m: int, n: int, batch: tuple) -> np.ndarray:
 def _sample_qr(s, domains):
     m, n = s.integers(1, 3), s.integers(1, 3)
     mode = s.choice(["reduced", "r"] + (["complete"] if m <= n else []))
-    return [_full_rank(s, m, n, batch_shape(s))], {"mode": mode}
+    return [full_rank(s, m, n, batch_shape(s))], {"mode": mode}
 
 
 def _sample_svd(s, domains):
     # full_matrices only for square A: the extra columns of U (rows of Vh) of a rectangular A vary with A,
     # but their gradients are ignored by definition (PyTorch's rule), so differences would not match
     m, n = s.integers(1, 3), s.integers(1, 3)
-    return [_full_rank(s, m, n, batch_shape(s))], {"full_matrices": m == n and s.boolean()}
+    return [full_rank(s, m, n, batch_shape(s))], {"full_matrices": m == n and s.boolean()}
 
 
 # ----------------------------------------------------------------------------- gauge-aligned torch references

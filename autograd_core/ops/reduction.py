@@ -1,13 +1,13 @@
-"""Reductions: ``sum``, ``prod``, ``amax``/``amin``, ``max``/``min``, ``logsumexp``, ``norm``, softmax.
+"""Reductions: ``sum``, ``prod``, ``amax``/``amin``, ``max``/``min``, ``logsumexp``, softmax.
 
 Tensor methods and ``autograd_core.NAME`` take PyTorch's ``dim``/``keepdim`` (numpy's
 ``axis``/``keepdims`` are accepted as aliases); ``np.sum(t, axis=...)`` and friends go through
 ``numpy_form`` adapters with numpy's exact signatures into the same records. ``amax``/``amin``
 are the value-only primitives and split the gradient evenly among ties; ``max``/``min`` are
 PyTorch's front ends: ``max()`` is the value, ``max(dim)`` a ``(values, indices)`` named tuple
-whose gradient goes to the selected index, ``max(a, b)`` the elementwise maximum. ``norm`` has
-gradient 0 at the zero vector; ``logsumexp``, ``softmax`` and ``log_softmax`` are primitives
-because their naive compositions overflow.
+whose gradient goes to the selected index, ``max(a, b)`` the elementwise maximum (norms live
+in ``norms.py``); ``logsumexp``, ``softmax`` and ``log_softmax`` are primitives because their
+naive compositions overflow.
 """
 from __future__ import annotations
 
@@ -94,16 +94,6 @@ def _logsumexp_forward(x, axis=None, keepdims=False):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-def _norm_forward(x, axis=None, keepdims=False):
-    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
-
-
-def _norm_vjp(g, x, out, axis, keepdims):
-    # d‖x‖/dx = x/‖x‖, taken as 0 at x = 0 (PyTorch's subgradient)
-    out_k = expand_reduced(out, x.shape, axis, keepdims)
-    return expand_reduced(g, x.shape, axis, keepdims) * x / _ops.where(out_k.data == 0, 1.0, out_k)
-
-
 def sample_dims(s, domains, min_side=0):
     """Sampler in PyTorch's spelling: ``dim`` (omitted = all, an int or a tuple) and ``keepdim``."""
     shape = s.shape(min_dims=0, max_dims=3, min_side=min_side)
@@ -154,11 +144,6 @@ LOGSUMEXP = register(Primitive(
     # d lse/dx = softmax(x) = exp(x - lse)
     vjp=lambda g, x, out, axis=None, keepdims=False:
         expand_reduced(g, x.shape, axis, keepdims) * _ops.exp(x - expand_reduced(out, x.shape, axis, keepdims))))
-NORM = register(Primitive(
-    "norm", _norm_forward, saves=("x", "out"), sample=sample_reduction, domain=(NONZERO,),
-    torch=lambda T, x, axis=None, keepdims=False: T.linalg.vector_norm(x, 2, dim=axis, keepdim=keepdims),
-    vjp=_norm_vjp))
-
 
 @SUM.public
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
@@ -323,21 +308,7 @@ max = MAX.public(_extreme_front("max", AMAX, np.argmax, lambda a, b: _ops.maximu
 min = MIN.public(_extreme_front("min", AMIN, np.argmin, lambda a, b: _ops.minimum(a, b)))
 
 
-# ------------------------------------------------------------------------- norm and softmax
-@NORM.public
-def norm(x, ord=2, axis=None, keepdims=False, *, p=None, dim=None, keepdim=None) -> Tensor:
-    """Vector norm over ``axis``: ``ord=2`` (Euclidean/Frobenius, the default), 1 or ``inf``."""
-    axis, keepdims = reduction_args(x, axis, keepdims, dim, keepdim)
-    ord = p if p is not None else ord
-    if ord in (2, "fro"):
-        return _apply(NORM, x, axis=axis, keepdims=keepdims)
-    if ord == 1:
-        return sum(_ops.abs(x), axis=axis, keepdims=keepdims)
-    if ord == np.inf:
-        return amax(_ops.abs(x), axis=axis, keepdims=keepdims)
-    raise ValueError(f"norm supports ord 1, 2 and inf, got {ord!r}")
-
-
+# ------------------------------------------------------------------------- softmax
 def _log_softmax_forward(x, axis):
     shifted = x - np.max(x, axis=axis, keepdims=True) if x.size else x
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
