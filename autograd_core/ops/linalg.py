@@ -193,9 +193,25 @@ EINSUM = register(Primitive(
     torch=lambda T, spec, *xs: T.einsum(spec, *xs), vjp=_einsum_vjp))
 
 
+def _sublist_form(args: tuple) -> tuple[str, tuple]:
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``("ab,bc->ac", (a, b))`` (integers name subscripts)."""
+    def letters(sublist) -> str:
+        return "".join("..." if i is Ellipsis else string.ascii_letters[int(i)] for i in sublist)
+
+    operands, terms = args[0:len(args) - len(args) % 2:2], args[1::2]
+    spec = ",".join(letters(t) for t in terms)
+    if len(args) % 2:
+        spec += "->" + letters(args[-1])
+    return spec, operands
+
+
 @EINSUM.public
-def einsum(subscripts: str, *operands) -> Tensor:
-    """Einstein summation over the operands' subscripts (numpy/PyTorch notation, ``...`` allowed)."""
+def einsum(subscripts, *operands, optimize=None) -> Tensor:
+    """Einstein summation over the operands' subscripts (numpy/PyTorch notation, ``...`` allowed), in the
+    string form ``einsum("ij,jk->ik", a, b)`` or numpy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
+    numpy's ``optimize`` is accepted: the contraction order is always optimised for large operands."""
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_form((subscripts,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     shapes = [np.shape(o.data if isinstance(o, Tensor) else o) for o in operands]
