@@ -320,7 +320,7 @@ def _svd_vjp(g, A, out, full_matrices):
 
 SVD = register(Primitive(
     "svd", _svd_forward, namespace="linalg", method=False, inputs=("A",), saves=("A", "out"), sample=_sample_svd,
-    torch=_torch_svd, vjp=_svd_vjp))
+    numpy=(np.linalg.svd,), torch=_torch_svd, vjp=_svd_vjp))
 
 
 @SVD.public

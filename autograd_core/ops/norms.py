@@ -215,12 +215,12 @@ def _np_norm(x, ord=None, axis=None, keepdims: bool = False) -> Tensor:
 @NORM.public
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """``torch.norm``: a number ``p`` is the vector p-norm over ``dim`` (all elements when None), ``'fro'``
-    the 2-norm over ``dim``, ``'nuc'`` the nuclear norm of the matrices in the last (or the given) two dims."""
+    the 2-norm over ``dim``, ``'nuc'`` the nuclear norm of a matrix (or over the two dims ``dim``)."""
     (x,) = as_tensors(cast(input, dtype))
     if p == "fro":
         return euclidean_norm(x, dim, keepdim)
     if p == "nuc":
-        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
+        return matrix_norm(x, "nuc", tuple(range(x.ndim)) if dim is None else dim, keepdim)
     if isinstance(p, str):
         raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     return vector_norm(x, p, dim, keepdim)
