@@ -35,6 +35,7 @@ bench: setup
 	$(PY) benchmarks/op_overhead.py
 	$(PY) benchmarks/mlp_step.py
 	$(PY) benchmarks/conv_step.py
+	$(PY) benchmarks/linalg_step.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

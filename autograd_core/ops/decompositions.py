@@ -19,7 +19,7 @@ import numpy as np
 
 from ..registry import REAL, Composite, Primitive, register
 from ..tensor import Tensor
-from .inverses import batch_shape, call, cayley, shape_of, solve, spread, square
+from .inverses import batch_shape, call, cayley, shape_of, solve_triangular, spread, square
 
 QRResult = collections.namedtuple("QRResult", "Q R")
 EighResult = collections.namedtuple("EighResult", "eigenvalues eigenvectors")
@@ -145,7 +145,7 @@ def _cholesky_vjp(g, out, upper):
     L, gL = (out.mT, g.mT) if upper else (out, g)
     P = _ops.tril(_mm(L.mT, gL))
     P = P - 0.5 * _diag(_ops.diagonal(P, 0, -2, -1))
-    S = solve(L.mT, solve(L.mT, P).mT).mT
+    S = solve_triangular(L.mT, solve_triangular(L.mT, P, upper=True).mT, upper=True).mT
     return from_lower(S, upper)
 
 
@@ -180,7 +180,7 @@ def _qr_square_vjp(gQ, gR, Q, R):
     # Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ, M = R R̄ᵀ - Q̄ᵀ Q, copyltu(M) = tril(M) + tril(M, -1)ᵀ
     M = _mm(R, gR.mT) - _mm(gQ.mT, Q)
     B = gQ + _mm(Q, _ops.tril(M) + _ops.tril(M, -1).mT)
-    return solve(R, B.mT).mT
+    return solve_triangular(R, B.mT, upper=True).mT
 
 
 def _qr_vjp(g, A, out, mode):

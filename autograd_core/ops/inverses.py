@@ -1,4 +1,5 @@
-"""Inverse-type linear algebra (``autograd_core.linalg``): ``inv, det, slogdet, solve, pinv, matrix_power``.
+"""Inverse-type linear algebra (``autograd_core.linalg``): ``inv, det, slogdet, solve, solve_triangular, pinv,
+matrix_power``.
 
 All take matrices in the last two dimensions with any leading batch dimensions, as numpy and
 PyTorch do. The VJPs are the standard matrix-calculus results, written with engine operations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import collections
 
 import numpy as np
+import scipy.linalg
 
 from ..registry import REAL, Composite, Primitive, register
 from ..tensor import Tensor, new_tensor
@@ -99,6 +101,15 @@ def _sample_np_solve(s, domains):
     return [well_conditioned(s, n, batch), s.array(b, REAL)], {}
 
 
+def _sample_triangular(s, domains):
+    n, k, batch, upper = s.integers(1, 3), s.integers(1, 2), batch_shape(s), s.boolean()
+    A = well_conditioned(s, n, batch)
+    A = np.triu(A) if upper else np.tril(A)
+    left = s.boolean()
+    B = s.array(batch + ((n, k) if left else (k, n)), REAL)
+    return [A, B], {"upper": upper, "left": left, "unitriangular": s.boolean()}
+
+
 def _sample_power(s, domains):
     return [well_conditioned(s, s.integers(1, 3), batch_shape(s))], {"n": s.choice([-2, -1, 0, 1, 2, 3])}
 
@@ -154,6 +165,26 @@ def _pinv_vjp(g, A, out, atol, rtol):
     return first + second + third
 
 
+def _triangular_forward(A, B, upper, unitriangular):
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    A, B = np.broadcast_to(A, batch + A.shape[-2:]), np.broadcast_to(B, batch + B.shape[-2:])
+    out = np.empty(B.shape, dtype=np.result_type(A, B))
+    for i in np.ndindex(batch):  # LAPACK's trtrs, one matrix at a time
+        out[i] = scipy.linalg.solve_triangular(A[i], B[i], lower=not upper, unit_diagonal=unitriangular)
+    return out
+
+
+def _triangular_vjp_a(g, A, out, upper, unitriangular):
+    # as for solve, Ā = -B̄ Xᵀ, kept on the triangle that is read (strictly, for a unit diagonal)
+    full = -_ops.matmul(_triangular(A.mT, g, not upper, unitriangular), out.mT)
+    k = int(unitriangular)
+    return _ops.triu(full, k) if upper else _ops.tril(full, -k)
+
+
+def _triangular(A, B, upper, unitriangular):
+    return call(SOLVE_TRIANGULAR, A, B, upper=upper, unitriangular=unitriangular)
+
+
 INV = register(Primitive(
     "inv", np.linalg.inv, namespace="linalg", method=False, saves=("out",), sample=_sample_square,
     numpy=(np.linalg.inv,), torch=lambda T, A: T.linalg.inv(A),
@@ -170,6 +201,13 @@ SOLVE = register(Primitive(
     numpy_sample=_sample_np_solve,
     torch=lambda T, A, B, left=True: T.linalg.solve(A, B, left=left),
     vjp=(_solve_vjp_a, lambda g, A, out: solve(A.mT, g))))
+SOLVE_TRIANGULAR = register(Primitive(
+    "solve_triangular", _triangular_forward, namespace="linalg", method=False, inputs=("A", "B"),
+    saves=("A", "out"), broadcasts=True, sample=_sample_triangular, domain=(REAL, REAL),
+    torch=lambda T, A, B, upper, left, unitriangular: T.linalg.solve_triangular(A, B, upper=upper, left=left,
+                                                                                  unitriangular=unitriangular),
+    vjp=(_triangular_vjp_a,  # B̄ = A⁻ᵀ X̄, another triangular solve
+         lambda g, A, out, upper, unitriangular: _triangular(A.mT, g, not upper, unitriangular))))
 PINV = register(Primitive(
     "pinv", _pinv_forward, namespace="linalg", method=False, inputs=("A",), saves=("A", "out"), sample=_sample_pinv,
     numpy=(np.linalg.pinv,), torch=lambda T, A: T.linalg.pinv(A), vjp=_pinv_vjp))
@@ -228,6 +266,19 @@ def _np_solve(a, b) -> Tensor:
         raise ValueError(f"solve: a of shape {sa} and b of shape {sb} do not fit (b must be ({sa[-1]},) or "
                          f"(..., {sa[-1]}, k))")
     return call(SOLVE, a, b)
+
+
+@SOLVE_TRIANGULAR.public
+def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    """The solution of ``A X = B`` (``X A = B`` with ``left=False``) for triangular ``A``: only the upper
+    (``upper=True``) or lower triangle of ``A`` is read, its diagonal taken as ones with ``unitriangular``."""
+    sa, sb = square("solve_triangular", A), shape_of(B)
+    if len(sb) < 2 or (sb[-2] if left else sb[-1]) != sa[-1]:
+        raise ValueError(f"solve_triangular: A of shape {sa} and B of shape {sb} do not fit "
+                         f"(B must be (..., {sa[-1]}, k)" + (")" if left else f" with left=False: (..., k, {sa[-1]}))"))
+    if not left:  # X A = B  <=>  Aᵀ Xᵀ = Bᵀ, with the other triangle
+        return _triangular(_as_tensor(A, B).mT, _as_tensor(B, A).mT, not upper, bool(unitriangular)).mT
+    return _triangular(A, B, bool(upper), bool(unitriangular))
 
 
 def _as_tensor(x, like) -> Tensor:
