@@ -71,8 +71,7 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     (``out=`` refused, ``dtype=`` casting the inputs, ``where=``/``casting=``/... only at their defaults)."""
     name = f"np.{ufunc.__name__}"
     if method != "__call__":
-        raise TypeError(f"numpy ufunc '{ufunc.__name__}.{method}' is not supported on Tensors; use the matching "
-                        "operation (e.g. ag.sum for np.add.reduce, ag.cumsum for np.add.accumulate)")
+        return _ufunc_method(ufunc, method, inputs, kwargs)
     out = kwargs.pop("out", None)
     if out is not None and any(o is not None for o in out):
         raise TypeError(f"{name}(..., out=...) is not supported on Tensors: numpy cannot write into a "
@@ -91,6 +90,27 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
             raise TypeError(f"{name}: dtype={dtype} is not supported on Tensors (only floating dtypes)")
         inputs = tuple(_cast(x, dtype) for x in inputs)
     return fn(*inputs)
+
+
+# ufunc methods with a registered counterpart: (ufunc, method) -> the operation's name
+_METHODS = {(np.add, "reduce"): "sum", (np.multiply, "reduce"): "prod", (np.maximum, "reduce"): "amax",
+            (np.minimum, "reduce"): "amin", (np.add, "accumulate"): "cumsum", (np.multiply, "accumulate"): "cumprod"}
+
+
+def _ufunc_method(ufunc, method: str, inputs: tuple, kwargs: dict):
+    """``np.add.reduce(t, axis=0)`` and friends: numpy's defaults (``axis=0``) over the matching operation."""
+    op = _METHODS.get((ufunc, method))
+    extra = sorted(k for k, v in kwargs.items() if k not in ("axis", "dtype", "keepdims") and v is not None)
+    if op is None or len(inputs) != 1 or extra:
+        detail = f" with {', '.join(extra)}" if extra else ""
+        raise TypeError(f"numpy ufunc '{ufunc.__name__}.{method}'{detail} is not supported on Tensors; use the "
+                        "matching operation (e.g. ag.sum for np.add.reduce, ag.cumsum for np.add.accumulate)")
+    (x,), axis, dtype = inputs, kwargs.get("axis", 0), kwargs.get("dtype")
+    if dtype is not None:
+        x = _cast(x, np.dtype(dtype))
+    if method == "accumulate":
+        return getattr(_ops, op)(x, axis)
+    return getattr(_ops, op)(x, axis=axis, keepdims=bool(kwargs.get("keepdims", False)))
 
 
 def array_function(func, args: tuple, kwargs: dict):

@@ -7,7 +7,7 @@ and equal PyTorch's float32 ones to float32 round-off; one operand may be drawn 
 """
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ag
@@ -26,6 +26,7 @@ def _reference(torch, record):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: r.name)
+@settings(max_examples=6)  # 2 dtypes x ~60 records: few draws each keep the suite fast
 @given(data=st.data())
 def test_results_keep_the_dtype_and_equal_pytorch(torch, record, dtype, data):
     if not hasattr(torch, record.name) and record.torch is None:
