@@ -167,9 +167,9 @@ def test_mean_and_sum_of_a_list_of_tensors_stack_them():
 
 
 @pytest.mark.parametrize("call", [
-    lambda t: np.add.reduce(t), lambda t: np.add.reduce(t, axis=1, keepdims=True), lambda t: np.multiply.reduce(t, None),
-    lambda t: np.maximum.reduce(t, 1), lambda t: np.minimum.reduce(t), lambda t: np.add.accumulate(t, axis=1),
-    lambda t: np.multiply.accumulate(t),
+    lambda t: np.add.reduce(t), lambda t: np.add.reduce(t, axis=1, keepdims=True),
+    lambda t: np.multiply.reduce(t, None), lambda t: np.maximum.reduce(t, 1), lambda t: np.minimum.reduce(t),
+    lambda t: np.add.accumulate(t, axis=1), lambda t: np.multiply.accumulate(t),
 ])
 def test_ufunc_reduce_and_accumulate_keep_numpy_defaults(call):
     x = ag.tensor(np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), requires_grad=True)
