@@ -83,19 +83,34 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
     return _reduce(_huber(diff, beta) / beta if beta > 0 else ag.abs(diff), reduction)
 
 
-def _clamped_log(p: Tensor) -> Tensor:
-    """``max(log p, -100)`` as PyTorch's BCE takes it, with finite gradients at ``p = 0``."""
-    positive = p > 0
-    return ag.where(positive, ag.clip(ag.log(ag.where(positive, p, 1.0)), min=-100.0), -100.0)
+_BCE_EPS = 1e-12  # PyTorch's floor on p (1 - p) in the BCE gradient
 
 
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
-    """``-w [t log p + (1 - t) log(1 - p)]`` for probabilities ``p``, each log clamped at -100."""
+    """``-w [t log p + (1 - t) log(1 - p)]`` for probabilities ``p``, each log clamped at -100, as PyTorch.
+
+    The gradient is PyTorch's ``(p - t) / max(p (1 - p), 1e-12)``: where ``p (1 - p)`` is below the floor
+    (a saturated prediction) the loss is the clamped value plus ``((p - t)² - (p₀ - t)²) / 2e-12``, a term
+    that is zero in value and carries exactly that gradient; elsewhere it is the plain formula.
+    """
     target = _paired("binary_cross_entropy", input, target)
-    if np.any((input.data < 0) | (input.data > 1)):
-        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
-                         f"[{input.data.min()}, {input.data.max()}]; use binary_cross_entropy_with_logits for logits")
-    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    p = input.data
+    if not np.all((p >= 0) & (p <= 1)):  # NaN fails both comparisons, as in PyTorch's check
+        bad = p[~((p >= 0) & (p <= 1))].flat[0]
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got {bad}; use "
+                         "binary_cross_entropy_with_logits for logits")
+    saturated = p * (1 - p) < _BCE_EPS
+    if saturated.any():
+        with np.errstate(divide="ignore"):
+            log_p, log_q = np.maximum(np.log(p), -100.0), np.maximum(np.log1p(-p), -100.0)
+        safe = ag.where(saturated, 0.5, input)  # keeps the plain branch finite where it is not used
+        plain = -(target * ag.log(safe) + (1 - target) * ag.log1p(-safe))
+        p0 = input.detach()
+        pinned = -(target * log_p.astype(p.dtype) + (1 - target) * log_q.astype(p.dtype)) + \
+            ((input - target) ** 2 - (p0 - target) ** 2) * (0.5 / _BCE_EPS)
+        loss = ag.where(saturated, pinned, plain)
+    else:
+        loss = -(target * ag.log(input) + (1 - target) * ag.log1p(-input))
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
@@ -156,6 +171,10 @@ def _class_loss(logp: Tensor, coef: np.ndarray, reduction: str, counted: float) 
     nothing counted (every target ignored) the mean is NaN with a zero gradient, as in PyTorch.
     """
     _check_reduction(reduction)
+    if not np.isfinite(logp.data).all():  # a -inf log-probability of a class with no weight adds 0, not NaN
+        logp = ag.where(coef != 0, logp, 0.0)
+    if not np.isfinite(logp.data).all():  # a -inf log-probability of a class with no weight adds 0, not NaN
+        logp = ag.where(coef != 0, logp, 0.0)
     if reduction == "none":
         return ag.sum(logp * (-coef).astype(logp.dtype), axis=_class_dim(logp))
     total = counted if reduction == "mean" else 1.0
