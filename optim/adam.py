@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import Optimizer, check_nonnegative, check_unit_interval
+from .optimizer import Optimizer, as_pair, check_nonnegative, check_unit_interval
 
 
 def _update_moments(state: dict, g: np.ndarray, betas: tuple[float, float], work: np.ndarray) -> int:
@@ -70,7 +70,7 @@ class Adam(_AdamFamily):
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, maximize: bool = False,
                  decoupled_weight_decay: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=as_pair(betas, "betas"), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
@@ -125,7 +125,7 @@ class NAdam(_AdamFamily):
     def __init__(self, params: Iterable, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, maximize: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=as_pair(betas, "betas"), eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 

@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_real
 
 
 class LRScheduler:
@@ -67,8 +67,11 @@ class StepLR(LRScheduler):
     """Staircase decay: multiply the rate by ``gamma`` every ``step_size`` epochs (``lr0·γ^⌊t/step_size⌋``)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+        if isinstance(step_size, bool) or not isinstance(step_size, int):
+            raise TypeError(f"step_size must be an int, got {type(step_size).__name__} {step_size!r}")
         if step_size < 1:
             raise ValueError(f"Invalid step_size: {step_size!r} (must be >= 1)")
+        check_real(gamma, "gamma")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -83,6 +86,7 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        check_real(gamma, "gamma")
         self.milestones, self.gamma = Counter(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
@@ -95,6 +99,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch (``lr0·γᵗ``)."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        check_real(gamma, "gamma")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -113,6 +118,10 @@ class LambdaLR(LRScheduler):
         self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
         if len(self.lr_lambdas) != groups:
             raise ValueError(f"expected {groups} lr_lambdas, got {len(self.lr_lambdas)}")
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda must be a function of the epoch (or one per group), got "
+                                f"{type(fn).__name__} {fn!r}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

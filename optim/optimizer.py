@@ -12,6 +12,7 @@ are reused between steps, so a step allocates nothing beyond what a formula need
 from __future__ import annotations
 
 import copy
+import numbers
 from itertools import chain
 from typing import Any, Callable, Iterable
 
@@ -21,16 +22,37 @@ from autograd_core import Tensor, enable_grad, no_grad
 from autograd_core.engine import reset_grads
 
 
+def check_real(value: Any, name: str) -> None:
+    """Raise ``TypeError`` naming the hyper-parameter unless ``value`` is a real number (not a bool or string)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Tensor)) or (
+            isinstance(value, Tensor) and value.numel() != 1):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+
+
+def as_pair(value: Any, name: str) -> tuple:
+    """``value`` as a tuple of two reals, or ``TypeError`` naming the hyper-parameter (e.g. ``betas=0.9``)."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a pair of numbers, got {type(value).__name__} {value!r}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a pair ({name[:-1]}1, {name[:-1]}2), got {value!r}")
+    for i, v in enumerate(value):
+        check_real(v, f"{name}[{i}]")
+    return tuple(value)
+
+
 def check_nonnegative(group: dict, *names: str) -> None:
-    """Raise ``ValueError`` naming the value when any of ``group[name]`` is negative (or NaN)."""
+    """Raise ``ValueError`` naming the value when any of ``group[name]`` is negative (or NaN); ``TypeError``
+    when it is not a number."""
     for name in names:
         value = group[name]
+        check_real(value, name)
         if not value >= 0:
             raise ValueError(f"Invalid {name} value: {value!r} (must be >= 0)")
 
 
 def check_unit_interval(value: float, what: str, closed: bool = False) -> None:
-    """Raise ``ValueError`` unless ``0 <= value < 1`` (``<= 1`` when ``closed``)."""
+    """Raise ``ValueError`` unless ``0 <= value < 1`` (``<= 1`` when ``closed``); ``TypeError`` for a non-number."""
+    check_real(value, what)
     if not (0.0 <= value <= 1.0 if closed else 0.0 <= value < 1.0):
         raise ValueError(f"Invalid {what}: {value!r} (must be in [0, {'1]' if closed else '1)'})")
 
@@ -45,6 +67,9 @@ class Optimizer:
     def __init__(self, params: Iterable, defaults: dict) -> None:
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of Tensors or dicts, got a Tensor")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError("params must be an ordered sequence of Tensors or dicts, not a set (its order, and so "
+                            "the state_dict, would be arbitrary)")
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict] = {}
         self.param_groups: list[dict] = []

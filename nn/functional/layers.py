@@ -5,6 +5,8 @@ in ``conv.py`` and ``pooling.py``. No function here defines a backward.
 """
 from __future__ import annotations
 
+import numbers
+
 from typing import Sequence
 
 import numpy as np
@@ -20,13 +22,20 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return ag.linear(x, weight, bias)
 
 
+def check_dropout_p(p: float) -> None:
+    """``TypeError`` unless ``p`` is a number, ``ValueError`` unless it lies in [0, 1]; both name ``p``."""
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
+        raise TypeError(f"dropout probability p must be a number, got {type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
+
+
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale survivors by ``1/(1-p)``.
 
     Returns ``x`` itself when not training (or ``p == 0``), so evaluation is exactly the identity.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    check_dropout_p(p)
     if not training or p == 0.0:
         return x
     if p == 1.0:

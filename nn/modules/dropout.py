@@ -4,6 +4,7 @@ from __future__ import annotations
 from autograd_core import Tensor
 
 from .. import functional as F
+from ..functional.layers import check_dropout_p
 from ..module import Module
 
 __all__ = ["Dropout"]
@@ -20,8 +21,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        check_dropout_p(p)
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
