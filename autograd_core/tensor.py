@@ -270,6 +270,15 @@ class Tensor:
         return self
 
     def __setitem__(self, index, value) -> None:
+        value_tracked = isinstance(value, Tensor) and value.requires_grad
+        if state.grad_enabled and (self.grad_fn is not None or value_tracked and not self.requires_grad):
+            # tracked, as PyTorch's CopySlices: self now stands for index_put(self, index, value)
+            if self._owner() is not self.grad_fn and self._owner() is not self:
+                raise RuntimeError("assigning into a view of a tensor that is part of the graph is not supported; "
+                                   "use autograd_core.index_put on the base tensor instead")
+            new = _ops.index_put(self, index, value)
+            self.data, self.grad_fn, self.requires_grad = new.data, new.grad_fn, new.requires_grad
+            return
         self._check_inplace()
         self.data[_normalize_index(index)] = value.data if isinstance(value, Tensor) else value
         self._bump()

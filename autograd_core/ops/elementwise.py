@@ -111,6 +111,8 @@ exp, log, log1p, expm1, sqrt, sin, cos, erf, tanh, sigmoid, relu, maximum, minim
 def where(condition, a, b) -> Tensor:
     """Elementwise ``a`` where ``condition`` holds, else ``b`` (gradient flows to the chosen side)."""
     condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition.dtype.kind in "fc":  # PyTorch refuses a float condition rather than read it as truthiness
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
     if condition.dtype != np.bool_:
         condition = condition.astype(bool)
     return _apply(WHERE, condition, a, b)

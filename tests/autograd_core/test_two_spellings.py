@@ -126,3 +126,47 @@ def test_pytorch_only_requirements_raise():
 def test_bad_reshape_shapes_name_the_problem(shape, match):
     with pytest.raises(ValueError, match=match):
         ag.ones(2, 3).reshape(*shape)
+
+
+def test_setitem_on_graph_tensors_is_tracked_like_pytorch(torch):
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = ag.zeros(3)
+    x[1:] = w * 2
+    y = w * 1
+    y[0] = 5.0
+    ((x * x).sum() + (y * y).sum()).backward()
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)
+    tx = torch.zeros(3)
+    tx[1:] = tw * 2
+    ty = tw * 1
+    ty[0] = 5.0
+    ((tx * tx).sum() + (ty * ty).sum()).backward()
+    np.testing.assert_allclose(w.grad.data, tw.grad.numpy())
+    with pytest.raises(RuntimeError, match="leaf"):
+        w[0] = 1.0
+
+
+def test_float_masks_and_conditions_raise():
+    x = ag.ones(2, 2)
+    with pytest.raises(TypeError, match="bool"):
+        ag.where(x, x, 0.0)
+    with pytest.raises(TypeError, match="bool"):
+        x.masked_fill(ag.ones(2, 2), 0.0)
+    with pytest.raises(TypeError, match="integer"):
+        x.gather(0, ag.ones(2, 2))
+
+
+def test_sort_and_topk_return_tracked_values_and_untracked_indices(torch):
+    data = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    x = ag.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    (v, i), (tv, ti) = x.sort(dim=0, descending=True), tx.sort(dim=0, descending=True)
+    (k, j), (tk, tj) = x.topk(2, largest=False), tx.topk(2, largest=False)
+    assert v.requires_grad and not i.requires_grad and i.dtype == np.int64
+    np.testing.assert_array_equal(i.data, ti.numpy())
+    np.testing.assert_array_equal(j.data, tj.numpy())
+    ((v * v).sum() + (k * 3).sum()).backward()
+    ((tv * tv).sum() + (tk * 3).sum()).backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(np.sort(x, axis=0).data, np.sort(data, axis=0))
+    np.testing.assert_array_equal(np.argsort(x).data, np.argsort(data))
