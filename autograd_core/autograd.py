@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from . import functional
-from .engine import _root_gradient, grad, run_backward
+from .engine import grad, roots, run_backward
 from .function import Function, FunctionCtx
 from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled, no_grad,
@@ -24,17 +24,10 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors=None, retain_graph
     in one backward pass, as ``torch.autograd.backward``; ``inputs=`` is not supported."""
     if inputs is not None:
         raise NotImplementedError("autograd.backward(inputs=...) is not supported; use autograd_core.grad")
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, Tensor):
-        grad_tensors = [grad_tensors] * len(tensors)
-    if len(grad_tensors) != len(tensors):
-        raise ValueError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} tensors")
-    for i, t in enumerate(tensors):
-        if not t.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    tensors, grads = roots(tensors, grad_tensors, "backward()")
     if retain_graph is None:
         retain_graph = create_graph
-    run_backward(tensors, [_root_gradient(t, g) for t, g in zip(tensors, grad_tensors)], retain_graph, create_graph)
+    run_backward(tensors, grads, retain_graph, create_graph)
 
 
 def Variable(data, requires_grad: bool = False) -> Tensor:  # noqa: N802  (PyTorch's legacy name)

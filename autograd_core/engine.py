@@ -295,26 +295,31 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False, create_g
     run_backward([tensor], [_root_gradient(tensor, gradient)], retain_graph or create_graph, create_graph)
 
 
+def roots(outputs, gradients, caller: str) -> tuple[list, list]:
+    """The output tensors of ``caller`` (``grad()``, ``backward()``) and their seed gradients, checked:
+    one gradient per output (None for scalar outputs), every output part of a graph."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    if gradients is None or isinstance(gradients, Tensor):
+        gradients = [gradients] * len(outputs)
+    if len(gradients) != len(outputs):
+        raise ValueError(f"{caller}: {len(gradients)} gradients given for {len(outputs)} outputs")
+    for i, t in enumerate(outputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"{caller}: output {i} does not require grad and does not have a grad_fn")
+    return outputs, [_root_gradient(t, g) for t, g in zip(outputs, gradients)]
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
          allow_unused: bool = False) -> tuple:
     """Gradients of ``outputs`` with respect to ``inputs``, returned without touching ``.grad``."""
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs] * len(outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} outputs")
+    outputs, grads = roots(outputs, grad_outputs, "grad()")
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"input {i} of grad() does not require grad")
-    for i, t in enumerate(outputs):
-        if not t.requires_grad:
-            raise RuntimeError(f"output {i} of grad() does not require grad and does not have a grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
     capture = {(t.grad_fn if t.grad_fn is not None else t): None for t in inputs}
-    grads = [_root_gradient(t, g) for t, g in zip(outputs, grad_outputs)]
     run_backward(outputs, grads, retain_graph, create_graph, capture)
     result = []
     for i, t in enumerate(inputs):
