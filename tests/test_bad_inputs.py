@@ -73,3 +73,21 @@ def test_linear_without_inputs_works_like_torch(torch):
         ref.bias.copy_(torch.tensor(layer.bias.data))
     np.testing.assert_array_equal(out.data, ref(torch.zeros(2, 0)).detach().numpy())
     assert layer.weight.shape == (3, 0)
+
+
+_OPTIMIZERS = [getattr(optim, name) for name in dir(optim)
+               if isinstance(getattr(optim, name), type) and issubclass(getattr(optim, name), optim.Optimizer)
+               and getattr(optim, name) is not optim.Optimizer]
+
+
+@pytest.mark.parametrize("cls", _OPTIMIZERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("bad", ["0.1", None, [0.1]])
+def test_every_optimizer_names_a_wrongly_typed_lr(cls, bad):
+    with pytest.raises(TypeError, match="lr must be a real number"):
+        cls([_param()], lr=bad)
+
+
+@pytest.mark.parametrize("cls", _OPTIMIZERS, ids=lambda c: c.__name__)
+def test_every_optimizer_refuses_a_set_of_parameters(cls):
+    with pytest.raises(TypeError, match="not a set"):
+        cls({_param()}, lr=0.1)
