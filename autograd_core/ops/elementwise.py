@@ -7,6 +7,8 @@ that composition overflows for large negative ``x``.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..registry import AWAY_FROM_ZERO, BOOL, EVEN_GRID, ODD_GRID, POSITIVE, REAL, UNIT, Domain, Primitive, register
@@ -24,15 +26,22 @@ def _tie_weight(a, b) -> Tensor:
     return new_tensor(np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b)))
 
 
-def _erf_forward(x):
-    from scipy.special import erf  # imported on first use: scipy is only needed for this op
+@functools.cache
+def _special():
+    """scipy.special, imported on first use (only erf and sigmoid need it)."""
+    import scipy.special
 
-    return erf(x)
+    return scipy.special
+
+
+def _erf_forward(x):
+    return _special().erf(x)
 
 
 def _sigmoid_forward(x):
-    # 1/(1+e^-x) = (1 + tanh(x/2)) / 2: one stable ufunc call, no overflow for any x
-    return (np.tanh(x * 0.5) + 1) * 0.5
+    # scipy's expit evaluates 1/(1+e^-x) with full relative precision in both tails (the form
+    # (1 + tanh(x/2))/2 loses it for x << 0 and underflows to 0 near x = -38), keeping float32 float32
+    return _special().expit(x)
 
 
 def unary(name, forward, vjp, saves=("x",), domain=REAL, torch=None, numpy=None, **kw):
@@ -44,7 +53,7 @@ def unary(name, forward, vjp, saves=("x",), domain=REAL, torch=None, numpy=None,
 EXP = unary("exp", np.exp, lambda g, out: g * out, saves=("out",))
 LOG = unary("log", np.log, lambda g, x: g / x, domain=POSITIVE)
 LOG1P = unary("log1p", np.log1p, lambda g, x: g / (x + 1), domain=POSITIVE)
-EXPM1 = unary("expm1", np.expm1, lambda g, out: g * (out + 1), saves=("out",))
+EXPM1 = unary("expm1", np.expm1, lambda g, x: g * _ops.exp(x))  # exp(x), not out + 1: exact for x << 0
 SQRT = unary("sqrt", np.sqrt, lambda g, out: g / (out * 2), saves=("out",), domain=POSITIVE)
 SIN = unary("sin", np.sin, lambda g, x: g * _ops.cos(x))
 COS = unary("cos", np.cos, lambda g, x: -g * _ops.sin(x))

@@ -164,3 +164,12 @@ def test_backward_restores_the_collector_state():
         y.backward()
         y.backward()  # freed graph
     assert gc.isenabled()
+
+
+def test_sigmoid_and_expm1_keep_relative_precision_in_the_negative_tail():
+    x = np.array([-40.0, -25.0, -5.0, 0.0, 5.0])
+    np.testing.assert_allclose(ag.sigmoid(ag.tensor(x)).data, 1 / (1 + np.exp(-x)), rtol=1e-15)
+    assert ag.sigmoid(ag.tensor(x.astype(np.float32))).dtype == np.float32
+    t = ag.tensor(x, requires_grad=True)
+    ag.expm1(t).sum().backward()
+    np.testing.assert_allclose(t.grad.data, np.exp(x), rtol=1e-15)
