@@ -34,6 +34,7 @@ test: setup
 bench: setup
 	$(PY) benchmarks/op_overhead.py
 	$(PY) benchmarks/mlp_step.py
+	$(PY) benchmarks/fit_overhead.py
 	$(PY) benchmarks/conv_step.py
 	$(PY) benchmarks/linalg_step.py
 

@@ -25,6 +25,7 @@ from .module import Module
 
 __all__ = ["fit", "History", "EarlyStopping", "Callback", "Diagnosis", "bias_variance"]
 
+EVAL_BATCH = 1024  # rows per batch when fit batches dev data itself (eval mode: batch size cannot matter)
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
 
 
@@ -50,7 +51,7 @@ def accuracy(output: np.ndarray, target: np.ndarray) -> float:
         return float(np.mean(predicted == target.reshape(len(target)).astype(bool)))
     if target.ndim == output.ndim:  # class probabilities / one-hot targets
         target = target.argmax(axis=1)
-    return float(np.mean(output.argmax(axis=1) == target))
+    return np.count_nonzero(output.argmax(axis=1) == target) / len(target)
 
 
 METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"accuracy": accuracy}
@@ -327,15 +328,16 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, dev_d
         early_stopping: EarlyStopping | None = None, callbacks: Iterable[Any] = (), progress: bool = True) -> History:
     """Train ``model`` on ``train_data`` for ``epochs``, evaluating on ``dev_data`` after each epoch.
 
-    Data are DataLoaders, Datasets or tuples of arrays ``(inputs..., targets)`` (shuffled into
-    batches of ``batch_size``). Each batch: ``loss_fn(model(*inputs), targets)``, ``zero_grad``,
+    Data are DataLoaders, Datasets or tuples of arrays ``(inputs..., targets)`` (training data
+    shuffled into batches of ``batch_size``; dev data, which batch size cannot change, in
+    batches of at least ``EVAL_BATCH`` rows). Each batch: ``loss_fn(model(*inputs), targets)``, ``zero_grad``,
     ``backward``, ``optimizer.step()``. A non-finite loss raises ``RuntimeError`` naming the epoch
     and batch, with finite weights kept. Returns the ``History``.
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
     train_loader = _loader(train_data, batch_size, True, "train_data")
-    dev_loader = None if dev_data is None else _loader(dev_data, batch_size, False, "dev_data")
+    dev_loader = None if dev_data is None else _loader(dev_data, max(batch_size, EVAL_BATCH), False, "dev_data")
     metric_fns = _metric_fns(metrics)
     wants_metric = scheduler is not None and any(
         p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
