@@ -20,7 +20,7 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
                         is_inference_mode_enabled, no_grad, record_scopes, scope, set_detect_anomaly, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
 from .ops.comparison import allclose, bincount, equal  # plain functions: bools, integer data
-from . import linalg  # noqa: E402  (torch.linalg: the registry's namespace="linalg" records)
+from . import linalg  # noqa: E402,F401  (torch.linalg: the registry's namespace="linalg" records)
 from .registry import Composite, Primitive, all_ops, lookup, register
 
 from . import functional  # noqa: E402,I001  (a tool on top of the engine: imported after it)

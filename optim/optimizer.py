@@ -2,13 +2,13 @@
 
 The base class owns everything that is not update math (DeZero's ``update``/``update_one`` split):
 it loops over the groups and over the parameters that have a gradient, applies ``maximize`` and
-weight decay (coupled L2 or decoupled, in one place) and hands the update a read-only gradient, creates each parameter's state on first use and runs
-the subclass's ``_update`` under ``no_grad``. State is keyed by the parameter object itself (a
-``Tensor`` hashes by identity), and ``state_dict`` refers to parameters by their position, as
-PyTorch does, so a checkpoint can be loaded into a fresh optimizer over new parameter objects.
-Updates write the parameters' storage in place and bump their version counters; scratch arrays
-are reused between steps, so a step allocates nothing beyond what a formula needs.
-"""
+weight decay (coupled L2 or decoupled, in one place) and hands the update a read-only gradient,
+creates each parameter's state on first use and runs the subclass's ``_update`` under ``no_grad``.
+State is keyed by the parameter object itself (a ``Tensor`` hashes by identity), and ``state_dict``
+refers to parameters by their position, as PyTorch does, so a checkpoint can be loaded into a fresh
+optimizer over new parameter objects. Updates write the parameters' storage in place and bump their
+version counters; scratch arrays are reused between steps, so a step allocates nothing beyond what a
+formula needs."""
 from __future__ import annotations
 
 import copy

@@ -75,15 +75,16 @@ def _sample_index_select(s, domains):
 def _sample_take(s, domains):
     shape = s.shape(min_dims=1, min_side=1)
     n = int(np.prod(shape))
-    return [s.array(shape, domains[0]), np.array([s.integers(-n, n - 1) for _ in range(s.integers(0, 4))], dtype=np.int64)], {}
+    index = np.array([s.integers(-n, n - 1) for _ in range(s.integers(0, 4))], dtype=np.int64)
+    return [s.array(shape, domains[0]), index], {}
 
 
 def _np_sample_take(s, domains):
     shape = s.shape(min_dims=1, min_side=1)
     axis = s.choice([None, s.integers(0, len(shape) - 1)])
     n = int(np.prod(shape)) if axis is None else shape[axis]
-    return [s.array(shape, domains[0]), np.array([s.integers(-n, n - 1) for _ in range(s.integers(0, 4))], dtype=np.int64)], \
-        {"axis": axis}
+    index = np.array([s.integers(-n, n - 1) for _ in range(s.integers(0, 4))], dtype=np.int64)
+    return [s.array(shape, domains[0]), index], {"axis": axis}
 
 
 def _sample_select(s, domains):
@@ -162,7 +163,7 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
 
 @TAKE_ALONG_DIM.public
 def take_along_dim(input, indices, dim=None) -> Tensor:
-    """Values at ``indices`` along ``dim`` (index and input broadcast in the other dims); the flattened input when None."""
+    """Values at ``indices`` along ``dim`` (index and input broadcast in the other dims); flattened when None."""
     x = as_tensor_arg(input)
     index = _int_index(indices, "take_along_dim")
     if dim is None:

@@ -188,7 +188,8 @@ def _sample_einsum(s, domains):
 
 
 EINSUM = register(Primitive(
-    "einsum", _einsum_forward, method=False, variadic=True, saves=("inputs",), sample=_sample_einsum, numpy=(np.einsum,),
+    "einsum", _einsum_forward, method=False, variadic=True, saves=("inputs",), sample=_sample_einsum,
+    numpy=(np.einsum,),
     broadcasts=True,
     torch=lambda T, spec, *xs: T.einsum(spec, *xs), vjp=_einsum_vjp))
 

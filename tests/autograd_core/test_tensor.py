@@ -43,7 +43,8 @@ def test_scalars_and_arrays_do_not_upcast_float32():
 
 def test_attributes():
     x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-    assert isinstance(x.data, np.ndarray) and x.shape == (2, 3) and x.ndim == 2 and x.size() == (2, 3) and x.size(-1) == 3
+    assert isinstance(x.data, np.ndarray) and x.shape == (2, 3) and x.ndim == 2
+    assert x.size() == (2, 3) and x.size(-1) == 3
     assert x.numel() == 6 and x.is_leaf and x.grad_fn is None and x.grad is None
     y = x * 2
     assert not y.is_leaf and y.grad_fn.name == "MulBackward"
