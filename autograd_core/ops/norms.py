@@ -70,8 +70,10 @@ def _sample_norm(s, domains):
 
 def _sample_torch_norm(s, domains):
     shape = s.shape(min_dims=1, max_dims=3, min_side=1)
-    p = s.choice(["fro", 2, 1, np.inf, 3])
-    return [_untied(s, shape)], {"p": p, "dim": s.axes(len(shape)), "keepdim": s.boolean()}
+    p, dim = s.choice(["fro", 2, 1, np.inf, 3]), s.axes(len(shape))
+    if p == "fro" and isinstance(dim, tuple) and len(dim) > 2:  # torch.norm's 'fro' takes at most two dims
+        dim = dim[:2]
+    return [_untied(s, shape)], {"p": p, "dim": dim, "keepdim": s.boolean()}
 
 
 def _np_names(sample: tuple) -> tuple:
