@@ -94,7 +94,8 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
 
 # ufunc methods with a registered counterpart: (ufunc, method) -> the operation's name
 _METHODS = {(np.add, "reduce"): "sum", (np.multiply, "reduce"): "prod", (np.maximum, "reduce"): "amax",
-            (np.minimum, "reduce"): "amin", (np.add, "accumulate"): "cumsum", (np.multiply, "accumulate"): "cumprod"}
+            (np.minimum, "reduce"): "amin", (np.add, "accumulate"): "cumsum", (np.multiply, "accumulate"): "cumprod",
+            (np.logaddexp, "accumulate"): "logcumsumexp"}
 
 
 def _ufunc_method(ufunc, method: str, inputs: tuple, kwargs: dict):

@@ -1,8 +1,10 @@
-"""Cumulative and statistical reductions: cumsum, cumprod, diff, ptp, average, nansum, nanmean.
+"""Cumulative and statistical reductions: cumsum, cumprod, logcumsumexp, diff, ptp, average, nansum, nanmean.
 
 ``cumsum``/``cumprod`` take PyTorch's ``dim`` (required) as functions and methods, while
 ``np.cumsum``/``np.cumprod`` keep numpy's signature (``axis=None`` flattens first). The
-``cumprod`` VJP is exact at zeros, to every order (PyTorch's values). ``nansum``/``nanmean``
+``cumprod`` VJP is exact at zeros, to every order (PyTorch's values). ``logcumsumexp`` is a
+primitive because ``log(cumsum(exp(x)))`` overflows; numpy spells it ``np.logaddexp.accumulate``.
+``nansum``/``nanmean``
 treat NaNs as absent (no gradient to them). ``diff``, ``ptp`` and ``average`` are compositions
 of slicing and reductions.
 """
@@ -88,6 +90,55 @@ def _cumulative(record):
 
 
 cumsum, cumprod = _cumulative(CUMSUM), _cumulative(CUMPROD)
+
+
+def _logcumsumexp_forward(x, axis):
+    if not x.ndim:
+        return x.copy()
+    with np.errstate(invalid="ignore"):  # a NaN input gives NaN from there on, as PyTorch (numpy warns)
+        return np.logaddexp.accumulate(x, axis=axis)  # each step is a stable log(e^a + e^b)
+
+
+def _reverse_logcumsumexp(t: Tensor, axis: int) -> Tensor:
+    """``log Σ_{j ≥ k} exp(t_j)`` along ``axis``."""
+    return _reversed(logcumsumexp(_reversed(t, axis), axis), axis) if t.ndim else t
+
+
+def _logcumsumexp_vjp(g, x, out, axis):
+    # out_j = log Σ_{i≤j} e^{x_i}, so d out_j / d x_k = e^{x_k - out_j} for k ≤ j, and the gradient is
+    # grad_k = Σ_{j≥k} g_j e^{x_k - out_j}. With g = g⁺ - g⁻ (both ≥ 0) each half is a reverse
+    # logcumsumexp: Σ_{j≥k} g⁺_j e^{x_k - out_j} = exp(x_k + log Σ_{j≥k} exp(log g⁺_j - out_j)), stable
+    # for any magnitudes (the sign-split form of TensorFlow's and PyTorch's logcumsumexp gradients).
+    # log 0 is taken as the dtype's lowest finite number: log g± - out stays finite, so this VJP
+    # differentiates again (its own VJP adds two such numbers: the overflow to -inf is exp's 0, so it is
+    # not reported). Where out_j = -inf (a prefix of -inf) the gradient is NaN, as logsumexp's.
+    lowest = float(np.finfo(x.dtype).min)
+
+    def half(part: Tensor) -> Tensor:
+        positive = part.data > 0
+        log_part = _ops.where(positive, _ops.log(_ops.where(positive, part, 1.0)), lowest)
+        return _ops.exp(x + _reverse_logcumsumexp(log_part - out, axis))
+
+    with np.errstate(over="ignore"):
+        return half(g) - half(-g)
+
+
+def _sample_logcumsumexp(s, domains):
+    (x,), params = _sample_cumulative(s, domains)
+    x *= s.choice([1.0, 400.0])  # up to ±800: exp overflows beyond 709
+    return [x], params
+
+
+LOGCUMSUMEXP = register(Primitive(
+    "logcumsumexp", _logcumsumexp_forward, saves=("x", "out"), sample=_sample_logcumsumexp,
+    vjp=_logcumsumexp_vjp))
+
+
+@LOGCUMSUMEXP.public
+def logcumsumexp(input, dim: int) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed stably (large inputs and -inf entries)."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    return _apply(LOGCUMSUMEXP, x, axis=normalize_axis(dim, x.ndim)[0])
 
 
 # ------------------------------------------------------------------------- compositions

@@ -56,3 +56,31 @@ def test_nan_reductions_give_nans_no_gradient(torch):
         tout.sum().backward()
         np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
     assert ag.nanmean(ag.tensor([np.nan, 1.0, 3.0])).item() == 2.0
+
+
+@pytest.mark.filterwarnings("ignore:invalid value")  # the NaN cases
+@pytest.mark.parametrize("data", [[1000.0, 0.0, 1001.0], [-1000.0, 0.0, 2.0], [0.0, -np.inf, 1.0],
+                                  [-np.inf, 0.0, 1.0], [-np.inf, -np.inf], [np.nan, 1.0, 2.0], [750.0, 760.0]])
+def test_logcumsumexp_is_stable_and_matches_pytorch_at_the_edges(torch, data):
+    """No overflow at large inputs, an exact 0 gradient for a -inf entry after a finite one, NaN where the
+    running sum is still empty (a -inf prefix, as logsumexp's gradient) and NaN propagation: PyTorch's."""
+    x, tx = ag.tensor(np.array(data), requires_grad=True), torch.tensor(data, dtype=torch.float64,
+                                                                        requires_grad=True)
+    w = np.array([1.0, -2.0, 0.5])[:len(data)]
+    y, ty = x.logcumsumexp(0), torch.logcumsumexp(tx, 0)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-15)
+    (y * ag.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12, atol=1e-300)
+
+
+def test_logcumsumexp_spellings():
+    data = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    x = ag.tensor(data, requires_grad=True)
+    expected = np.log(np.cumsum(np.exp(data), axis=1))
+    np.testing.assert_allclose(ag.logcumsumexp(x, dim=1).data, expected, rtol=1e-15)
+    np.testing.assert_allclose(np.logaddexp.accumulate(x).data, np.log(np.cumsum(np.exp(data), axis=0)), rtol=1e-15)
+    assert np.logaddexp.accumulate(x, axis=1).requires_grad
+    with pytest.raises(TypeError, match="dim"):
+        ag.logcumsumexp(x)
+    assert ag.gradgradcheck(lambda t: ag.logcumsumexp(t, -1), (x,))
