@@ -14,7 +14,7 @@ import numpy as np
 
 from .device import check_device
 from .dtypes import as_array, get_default_dtype
-from .tensor import Tensor
+from .tensor import Tensor, data_of
 
 
 class Generator(np.random.Generator):
@@ -216,7 +216,7 @@ def randperm(n: int, *, generator=None, dtype=np.int64, device=None, requires_gr
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
     """Category indices drawn with probabilities proportional to the rows of ``input`` (1-D or 2-D,
     non-negative weights), with or without replacement, as ``torch.multinomial``."""
-    weights = np.asarray(input.data if isinstance(input, Tensor) else input, dtype=np.float64)
+    weights = np.asarray(data_of(input), dtype=np.float64)
     if weights.ndim not in (1, 2):
         raise ValueError(f"multinomial: input must be 1-D or 2-D, got shape {weights.shape}")
     rows = np.atleast_2d(weights)
@@ -235,7 +235,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     """Normal samples with (broadcast) ``mean`` and ``std`` (numbers or tensors), or of ``size``."""
-    m, s = (np.asarray(v.data if isinstance(v, Tensor) else v) for v in (mean, std))
+    m, s = (np.asarray(data_of(v)) for v in (mean, std))
     if np.any(s < 0):
         raise ValueError("normal: std must be non-negative")
     if dtype is None:  # a floating tensor argument's dtype, else the default
@@ -247,7 +247,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def _like(x, dtype):
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = np.asarray(data_of(x))
     return data.shape, (np.dtype(dtype) if dtype is not None else data.dtype)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .node import apply, keep, restore
 from .registry import Primitive
-from .tensor import Tensor, new_tensor
+from .tensor import Tensor, data_of, new_tensor
 
 
 class FunctionCtx:
@@ -45,7 +45,7 @@ def _keep_saved(ctx: FunctionCtx, inputs: tuple, arrays: tuple, out: np.ndarray,
     by_id = {id(d): i for i, d in enumerate(arrays)}
     kept = []
     for value in ctx._saved:
-        data = value.data if isinstance(value, Tensor) else value
+        data = data_of(value)
         if data is out or data is result:
             kept.append(("out", None, None, None))
         elif id(data) in by_id:
@@ -78,7 +78,7 @@ def _record_for(cls) -> Primitive:
 
     def forward(*arrays, ctx):
         out = cls.forward(ctx, *arrays)
-        out = np.asarray(out.data if isinstance(out, Tensor) else out)
+        out = np.asarray(data_of(out))
         ctx._arrays = (arrays, out)
         return out
 

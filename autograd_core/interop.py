@@ -12,23 +12,18 @@ import numpy as np
 
 from .grad_mode import state
 from .registry import numpy_table
-from .tensor import Tensor
+from .tensor import Tensor, data_of
 
 _table: dict | None = None
 
 
-def _plain(x):
-    """A tensor's array (for queries that only read shape or dtype); anything else unchanged."""
-    return x.data if isinstance(x, Tensor) else x
-
-
 _QUERIES = {
-    np.shape: lambda a: np.shape(_plain(a)),
-    np.ndim: lambda a: np.ndim(_plain(a)),
-    np.size: lambda a, axis=None: np.size(_plain(a), axis),
-    np.result_type: lambda *args: np.result_type(*map(_plain, args)),
-    np.iscomplexobj: lambda x: np.iscomplexobj(_plain(x)),
-    np.isrealobj: lambda x: np.isrealobj(_plain(x)),
+    np.shape: lambda a: np.shape(data_of(a)),
+    np.ndim: lambda a: np.ndim(data_of(a)),
+    np.size: lambda a, axis=None: np.size(data_of(a), axis),
+    np.result_type: lambda *args: np.result_type(*map(data_of, args)),
+    np.iscomplexobj: lambda x: np.iscomplexobj(data_of(x)),
+    np.isrealobj: lambda x: np.isrealobj(data_of(x)),
 }
 
 # ufunc keywords a Tensor call accepts only at numpy's default value

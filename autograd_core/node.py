@@ -15,7 +15,7 @@ import numpy as np
 
 from .dtypes import get_default_dtype
 from .grad_mode import state
-from .tensor import Tensor, new_tensor
+from .tensor import Tensor, data_of, new_tensor
 
 _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at backward time
 _NO_PARAMS: dict = {}  # shared by every node without static parameters (never mutated)
@@ -164,7 +164,7 @@ def _float_type(datas: list) -> np.dtype:
 
 
 def _describe(args: tuple) -> str:
-    return " and ".join(str(tuple(np.shape(a.data if isinstance(a, Tensor) else a))) for a in args)
+    return " and ".join(str(tuple(np.shape(data_of(a)))) for a in args)
 
 
 def keep(a, data) -> tuple:

@@ -33,6 +33,11 @@ def new_tensor(data: np.ndarray, grad_fn=None) -> "Tensor":
     return t
 
 
+def data_of(x: Any) -> Any:
+    """A tensor's array; anything else unchanged (for code that accepts tensors and arrays alike)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
 class Tensor:
     """A numpy array that records the operations applied to it, for reverse-mode autodiff."""
 
@@ -280,20 +285,20 @@ class Tensor:
             self.data, self.grad_fn, self.requires_grad = new.data, new.grad_fn, new.requires_grad
             return
         self._check_inplace()
-        self.data[_normalize_index(index)] = value.data if isinstance(value, Tensor) else value
+        self.data[_normalize_index(index)] = data_of(value)
         self._bump()
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
         """In place: ``self += alpha * other``."""
         self._check_inplace()
-        other = other.data if isinstance(other, Tensor) else other
+        other = data_of(other)
         np.add(self.data, other if alpha == 1 else np.multiply(other, alpha), out=self.data, casting="same_kind")
         return self._bump()
 
     def sub_(self, other, alpha: float = 1) -> "Tensor":
         """In place: ``self -= alpha * other``."""
         self._check_inplace()
-        other = other.data if isinstance(other, Tensor) else other
+        other = data_of(other)
         np.subtract(self.data, other if alpha == 1 else np.multiply(other, alpha), out=self.data,
                     casting="same_kind")
         return self._bump()
@@ -301,14 +306,14 @@ class Tensor:
     def mul_(self, other) -> "Tensor":
         """In place: ``self *= other``."""
         self._check_inplace()
-        np.multiply(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+        np.multiply(self.data, data_of(other), out=self.data,
                     casting="same_kind")
         return self._bump()
 
     def div_(self, other) -> "Tensor":
         """In place: ``self /= other``."""
         self._check_inplace()
-        np.divide(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+        np.divide(self.data, data_of(other), out=self.data,
                   casting="same_kind")
         return self._bump()
 
@@ -325,7 +330,7 @@ class Tensor:
     def copy_(self, src) -> "Tensor":
         """In place: copy ``src`` (broadcast) into this tensor."""
         self._check_inplace()
-        np.copyto(self.data, src.data if isinstance(src, Tensor) else src, casting="same_kind")
+        np.copyto(self.data, data_of(src), casting="same_kind")
         return self._bump()
 
     def clamp_(self, min=None, max=None) -> "Tensor":
@@ -344,7 +349,7 @@ class Tensor:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation; "
                                    "wrap the update in `with no_grad():` (or write `w = w + ...` for a new tensor)")
             return _apply(record, self, other)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data, casting="same_kind")
+        ufunc(self.data, data_of(other), out=self.data, casting="same_kind")
         return self._bump()
 
     def __iadd__(self, other): return self._inplace(other, np.add, _A.ADD)

@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 from autograd_core.device import is_device_spec
 from autograd_core.engine import reset_grads
 
@@ -307,7 +308,7 @@ class Module:
             for k, t in own.items():
                 if k in state_dict:
                     value = state_dict[k]
-                    t.copy_(value.data if isinstance(value, Tensor) else np.asarray(value))
+                    t.copy_(np.asarray(data_of(value)))
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> dict[str, Tensor]:

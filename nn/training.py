@@ -19,6 +19,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 from autograd_core.utils.data import DataLoader, TensorDataset
 
 from .module import Module
@@ -287,7 +288,7 @@ class _Totals:
         self.n += n
         self.sums["loss"] += loss * n
         if self.metric_fns:
-            out, tgt = output.data, target.data if isinstance(target, Tensor) else np.asarray(target)
+            out, tgt = output.data, np.asarray(data_of(target))
             for name, fn in self.metric_fns.items():
                 self.sums[name] += fn(out, tgt) * n
 

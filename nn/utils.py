@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 from autograd_core.gradcheck import PASSING, compare_gradients, verdict
 
 from .module import Module
@@ -72,7 +73,7 @@ def parameters_to_vector(parameters: Params) -> Tensor:
 
 def vector_to_parameters(vec, parameters: Params) -> None:
     """Copy consecutive slices of ``vec`` into the parameters, in place (inverse of ``parameters_to_vector``)."""
-    data = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    data = np.asarray(data_of(vec))
     params = _params(parameters)
     total = sum(p.data.size for p in params)
     if data.ndim != 1 or data.size != total:

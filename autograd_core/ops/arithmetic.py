@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import AWAY_FROM_ZERO, NONZERO, POSITIVE, REAL, Composite, Primitive, register
-from ..tensor import Tensor, new_tensor
+from ..tensor import Tensor, data_of, new_tensor
 
 
 def _sign(x):
@@ -18,15 +18,11 @@ def _sign(x):
 
 def _pow_exponent_grad(g, a, b, out):
     # d(a^b)/db = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's rule: 0^b is flat there)
-    flat = np.logical_and(_data(a) == 0, _data(b) >= 0)
+    flat = np.logical_and(data_of(a) == 0, data_of(b) >= 0)
     if not isinstance(a, Tensor):  # a Python base: its log is a Python float, so the dtype stays g's
         with np.errstate(invalid="ignore", divide="ignore"):
             return _ops.where(flat, 0.0, g * out * float(np.log(a)))
     return _ops.where(flat, 0.0, g * out * _ops.log(_ops.where(flat, 1.0, a)))
-
-
-def _data(v):
-    return v.data if isinstance(v, Tensor) else v
 
 
 def _pow_base_grad(g, a, b):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import Composite, Primitive, register
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .shape import PERMUTE, as_tensor_arg, broadcast_to, permute, reshape, varargs, wrap_dim, wrap_dims
 
 
@@ -286,7 +286,7 @@ def repeat_interleave(x, repeats, dim=None, *, output_size=None, axis=None) -> T
     if dim is None:
         x, dim = reshape(x, -1), 0
     d = wrap_dim(dim, x.ndim)
-    counts = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    counts = np.asarray(data_of(repeats))
     if counts.dtype.kind not in "iu" or (counts < 0).any():
         raise ValueError(f"repeat_interleave: repeats must be non-negative integers, got {repeats!r}")
     if x.ndim == 0:

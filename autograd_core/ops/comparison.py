@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import EVEN_GRID, NONZERO, REAL, Primitive, register
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 
 def _nondiff(name, forward, numpy=None, arity=1, domain=None, **kw):
@@ -94,7 +94,7 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: b
 
 
 def _data(x) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return np.asarray(data_of(x))
 
 
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from ..registry import AWAY_FROM_ZERO, BOOL, EVEN_GRID, ODD_GRID, POSITIVE, REAL, UNIT, Domain, Primitive, register
-from ..tensor import Tensor, new_tensor
+from ..tensor import Tensor, data_of, new_tensor
 
 
 def _mask(condition: np.ndarray) -> Tensor:
@@ -22,7 +22,7 @@ def _mask(condition: np.ndarray) -> Tensor:
 
 def _tie_weight(a, b) -> Tensor:
     """Share of the gradient ``maximum(a, b)`` sends to ``a``: 1 where a > b, ½ at ties, else 0."""
-    a, b = (x.data if isinstance(x, Tensor) else x for x in (a, b))
+    a, b = (data_of(x) for x in (a, b))
     return new_tensor(np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b)))
 
 
@@ -119,7 +119,7 @@ exp, log, log1p, expm1, sqrt, sin, cos, erf, tanh, sigmoid, relu, maximum, minim
 @WHERE.public
 def where(condition, a, b) -> Tensor:
     """Elementwise ``a`` where ``condition`` holds, else ``b`` (gradient flows to the chosen side)."""
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = np.asarray(data_of(condition))
     if condition.dtype.kind in "fc":  # PyTorch refuses a float condition rather than read it as truthiness
         raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
     if condition.dtype != np.bool_:

@@ -10,20 +10,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import BOOL, REAL, Composite, register
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .indexing import INDEX_ADD, getitem, normalize_index
 from .shape import as_tensor_arg, broadcast_to, reshape, wrap_dim
 
 
 def _int_index(index, what: str) -> np.ndarray:
-    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    index = np.asarray(data_of(index))
     if index.dtype.kind not in "iu":
         raise TypeError(f"{what}: index must be an integer tensor, got dtype {index.dtype}")
     return index
 
 
 def _bool_mask(mask, what: str) -> np.ndarray:
-    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    mask = np.asarray(data_of(mask))
     if mask.dtype != np.bool_:
         raise TypeError(f"{what}: the mask must be a bool tensor, got dtype {mask.dtype}")
     return mask

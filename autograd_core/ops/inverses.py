@@ -16,13 +16,13 @@ import numpy as np
 import scipy.linalg
 
 from ..registry import REAL, Composite, Primitive, register
-from ..tensor import Tensor, new_tensor
+from ..tensor import Tensor, data_of, new_tensor
 
 SlogdetResult = collections.namedtuple("SlogdetResult", "sign logabsdet")
 
 
 def shape_of(x) -> tuple:
-    return np.shape(x.data if isinstance(x, Tensor) else x)
+    return np.shape(data_of(x))
 
 
 def square(name: str, A) -> tuple:

@@ -11,7 +11,7 @@ import string
 import numpy as np
 
 from ..registry import REAL, Primitive, register
-from ..tensor import Tensor, new_tensor
+from ..tensor import Tensor, data_of, new_tensor
 
 
 def _matmul_vjp_a(g, a, b):
@@ -56,7 +56,7 @@ MATMUL = register(Primitive(
 @MATMUL.public
 def matmul(a, b) -> Tensor:
     """Matrix product with numpy's rules; the error names both shapes when they do not fit."""
-    sa, sb = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(b.data if isinstance(b, Tensor) else b)
+    sa, sb = np.shape(data_of(a)), np.shape(data_of(b))
     if sa and sb and sa[-1] != (sb[-2] if len(sb) > 1 else sb[0]):
         raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned "
                          f"({sa[-1]} != {sb[-2] if len(sb) > 1 else sb[0]})")
@@ -98,13 +98,12 @@ LINEAR = register(Primitive(
 @LINEAR.public
 def linear(x, weight, bias=None) -> Tensor:
     """Affine map ``x @ weight.T + bias`` over the last dimension (weight shape ``(out, in)``)."""
-    sx, sw = np.shape(x.data if isinstance(x, Tensor) else x), np.shape(weight.data if isinstance(weight, Tensor)
-                                                                            else weight)
+    sx, sw = np.shape(data_of(x)), np.shape(data_of(weight))
     if len(sw) != 2 or not sx or sx[-1] != sw[1]:
         raise ValueError(f"linear: input of shape {sx} does not fit weight of shape {sw} (expected (..., {sw[-1]}))")
     if bias is None:
         return _apply(LINEAR, x, weight)
-    if np.shape(bias.data if isinstance(bias, Tensor) else bias) != (sw[0],):
+    if np.shape(data_of(bias)) != (sw[0],):
         raise ValueError(f"linear: bias of shape {np.shape(bias)} does not fit weight of shape {sw}")
     return _apply(LINEAR, x, weight, bias)
 
@@ -215,7 +214,7 @@ def einsum(subscripts, *operands, optimize=None) -> Tensor:
         subscripts, operands = _sublist_form((subscripts,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    shapes = [np.shape(o.data if isinstance(o, Tensor) else o) for o in operands]
+    shapes = [np.shape(data_of(o)) for o in operands]
     terms, out = _parse_einsum(subscripts, shapes)
     return _apply(EINSUM, *operands, terms=tuple(terms), out=out)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import Composite, Primitive, normalize_axis, register
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 
 def renamed(sample: tuple, **names: str) -> tuple:
@@ -65,7 +65,7 @@ DIAGONAL_SCATTER = register(Primitive(
 
 
 def _two_dims(x, dim1: int, dim2: int, ndim: int | None = None) -> tuple[int, int]:
-    ndim = np.ndim(x.data if isinstance(x, Tensor) else x) if ndim is None else ndim
+    ndim = np.ndim(data_of(x)) if ndim is None else ndim
     d1, d2 = (normalize_axis(d, ndim)[0] for d in (dim1, dim2))
     if d1 == d2:
         raise ValueError(f"diagonal: dim1 and dim2 are both dimension {d1}")
@@ -97,7 +97,7 @@ DIAG_EMBED = register(Composite("diag_embed", sample=_sample_diag_embed))
 @DIAG_EMBED.public
 def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """Matrices (in dims ``dim1``, ``dim2`` of the result) whose ``offset`` diagonal is the last dim of ``input``."""
-    shape = np.shape(input.data if isinstance(input, Tensor) else input)
+    shape = np.shape(data_of(input))
     if not shape:
         raise ValueError("diag_embed: expected at least 1-D input, got a 0-d tensor")
     d1, d2 = _two_dims(input, dim1, dim2, len(shape) + 1)
@@ -118,7 +118,7 @@ DIAG = register(Composite("diag", sample=_sample_diag, numpy=(np.diag,),
 @DIAG.public
 def diag(input, diagonal: int = 0) -> Tensor:
     """A 1-D input becomes a matrix with it on diagonal ``diagonal``; a matrix gives that diagonal."""
-    ndim = np.ndim(input.data if isinstance(input, Tensor) else input)
+    ndim = np.ndim(data_of(input))
     if ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
     if ndim == 2:
@@ -139,7 +139,7 @@ TRACE = register(Composite("trace", sample=lambda s, d: ([s.array(s.shape(min_di
 @TRACE.public
 def trace(input) -> Tensor:
     """Sum of the main diagonal of a matrix."""
-    ndim = np.ndim(input.data if isinstance(input, Tensor) else input)
+    ndim = np.ndim(data_of(input))
     if ndim != 2:
         raise ValueError(f"trace: expected a matrix, got {ndim} dimensions")
     return _ops.sum(diagonal(input))
@@ -165,7 +165,7 @@ TRIU = register(Composite("triu", sample=_sample_triangle, numpy=(np.triu,),
 
 
 def _triangle(name: str, x, diagonal: int, lower: bool) -> Tensor:
-    shape = np.shape(x.data if isinstance(x, Tensor) else x)
+    shape = np.shape(data_of(x))
     if len(shape) < 2:
         raise ValueError(f"{name}: expected at least 2 dimensions, got shape {shape}")
     n, m = shape[-2:]

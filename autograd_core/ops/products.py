@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import REAL, Composite, register
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .matrices import renamed
 
 
 def _shape(x) -> tuple:
-    return np.shape(x.data if isinstance(x, Tensor) else x)
+    return np.shape(data_of(x))
 
 
 def as_tensors(*xs) -> list[Tensor]:

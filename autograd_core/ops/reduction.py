@@ -17,7 +17,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..registry import DISTINCT, NONZERO, Composite, Primitive, normalize_axis, register, sample_reduction
-from ..tensor import Tensor, new_tensor
+from ..tensor import Tensor, data_of, new_tensor
 
 
 def reduction_args(x, axis, keepdims, dim, keepdim) -> tuple:
@@ -26,7 +26,7 @@ def reduction_args(x, axis, keepdims, dim, keepdim) -> tuple:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
+    ndim = np.ndim(data_of(x))
     axis = normalize_axis(axis, ndim)
     return (None if ndim == 0 else axis), bool(keepdims)  # a 0-d tensor reduces over dim 0/-1 as PyTorch
 
@@ -335,7 +335,7 @@ SOFTMAX = register(Primitive(
 
 def _single_axis(x, axis, dim) -> int:
     axis = dim if dim is not None else axis
-    return normalize_axis(axis, np.ndim(x.data if isinstance(x, Tensor) else x))[0]
+    return normalize_axis(axis, np.ndim(data_of(x)))[0]
 
 
 @LOG_SOFTMAX.public

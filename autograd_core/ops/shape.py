@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import Composite, Primitive, register, sequence_arg
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 
 def as_tensor_arg(x) -> Tensor:
@@ -187,7 +187,7 @@ def _np_broadcast_to(array, shape, subok=False) -> Tensor:
 def sum_to(x, *shape) -> Tensor:
     """Sum ``x`` down to ``shape``, the inverse of broadcasting it there."""
     shape = sequence_arg(shape)
-    if not _broadcastable_to(shape, np.shape(x.data if isinstance(x, Tensor) else x)):
+    if not _broadcastable_to(shape, np.shape(data_of(x))):
         raise ValueError(f"sum_to: shape {shape} does not broadcast to {x.shape}")
     return _apply(SUM_TO, x, shape=shape)
 
@@ -207,7 +207,7 @@ def pad(x, pad_width, value: float = 0.0, *, mode: str = "constant", constant_va
         if np.ndim(constant_values):
             raise ValueError(f"pad: constant_values must be one number, got {constant_values!r}")
         value = constant_values
-    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
+    ndim = np.ndim(data_of(x))
     width = np.asarray(pad_width, dtype=int)
     width = np.broadcast_to(width if width.size else np.zeros(2, int), (ndim, 2))
     if (width < 0).any():

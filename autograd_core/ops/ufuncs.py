@@ -15,17 +15,13 @@ import numpy as np
 
 from ..registry import (EVEN_GRID, NONZERO, ODD_GRID, POSITIVE, REAL, UNIT, Composite, Domain,
                         Primitive, register)
-from ..tensor import Tensor, new_tensor
+from ..tensor import Tensor, data_of, new_tensor
 from .comparison import integer_checked
 from .elementwise import unary
 
 ABOVE_ONE = Domain("above_one", 1.2, 3.0)  # acosh is smooth for x > 1
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _DEG = math.pi / 180.0
-
-
-def _data(v):
-    return v.data if isinstance(v, Tensor) else v
 
 
 def _const(array) -> Tensor:
@@ -106,7 +102,7 @@ HYPOT = register(Primitive(
 def _first_wins(a, b, larger: bool) -> Tensor:
     """Share of ``fmax``'s (``larger``) or ``fmin``'s gradient that goes to ``a``: 1 where ``a`` is
     chosen, ties and a NaN ``b`` included (PyTorch's rule), else 0."""
-    a, b = _data(a), _data(b)
+    a, b = data_of(a), data_of(b)
     chosen = ((a >= b) if larger else (a <= b)) | np.isnan(b)
     return new_tensor(chosen.astype(np.result_type(a, b)))
 
@@ -133,7 +129,7 @@ def _sample_modulo(s, domains):
 
 def _quotient_vjp(rounding):
     # x mod y = x - y·round(x/y) with round = floor (remainder) or trunc (fmod): d/dy = -round(x/y)
-    return lambda g, a, b: -g * _const(rounding(np.true_divide(_data(a), _data(b))))
+    return lambda g, a, b: -g * _const(rounding(np.true_divide(data_of(a), data_of(b))))
 
 
 REMAINDER = register(Primitive(

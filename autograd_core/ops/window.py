@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 
 from ..registry import DISTINCT, Primitive, register
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 
 def _output_size(shape, window, stride, dilation) -> tuple:
@@ -212,7 +212,7 @@ def _window_params(x, window_shape, stride, dilation) -> dict:
     window = _tuple(window_shape, 1 if isinstance(window_shape, (int, np.integer)) else len(window_shape),
                     "window_shape")
     k = len(window)
-    ndim = len(x) if isinstance(x, tuple) else np.ndim(x.data if isinstance(x, Tensor) else x)
+    ndim = len(x) if isinstance(x, tuple) else np.ndim(data_of(x))
     if ndim < k:
         raise ValueError(f"sliding_window: a {k}-d window needs at least {k} dimensions, got {ndim}")
     return {"window_shape": window, "stride": _tuple(stride, k, "stride"), "dilation": _tuple(dilation, k, "dilation")}
@@ -232,7 +232,7 @@ def col2im(cols, shape, window_shape, stride=1, dilation=1) -> Tensor:
     p = _window_params(shape, window_shape, stride, dilation)
     k = len(p["window_shape"])
     expected = shape[:-k] + _output_size(shape[-k:], p["window_shape"], p["stride"], p["dilation"]) + p["window_shape"]
-    if tuple(np.shape(cols.data if isinstance(cols, Tensor) else cols)) != expected:
+    if tuple(np.shape(data_of(cols))) != expected:
         raise ValueError(f"col2im: windows of shape {np.shape(cols)} do not tile shape {tuple(shape)} "
                          f"(expected {expected})")
     return _apply(COL2IM, cols, shape=shape, **p)
@@ -262,7 +262,7 @@ def window_argmax(x, window_shape, stride=1, dilation=1) -> Tensor:
 @WINDOW_TAKE.public
 def window_take(x, indices, window_shape, stride=1, dilation=1) -> Tensor:
     """The element at row-major position ``indices`` inside every window (a gather; its VJP scatters back)."""
-    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    index = np.asarray(data_of(indices))
     return _apply(WINDOW_TAKE, x, indices=index, **_window_params(x, window_shape, stride, dilation))
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 from autograd_core.utils.data.dataset import numpy_generator, split_lengths
 
 from ..module import Module
@@ -75,7 +76,7 @@ class Standardizer(Module):
 
     def fit(self, x: Any) -> Standardizer:
         """Take the mean and (population) standard deviation of each feature over the rows of ``x``."""
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        data = np.asarray(data_of(x))
         if data.ndim < 1 or len(data) == 0:
             raise ValueError(f"Standardizer.fit needs a non-empty batch of samples, got shape {data.shape}")
         if self.shape is not None and data.shape[1:] != self.shape:

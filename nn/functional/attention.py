@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 
 from .layers import dropout
 
@@ -31,7 +32,7 @@ def attend(query: Tensor, key: Tensor, value: Tensor, mask=None, dropout_p: floa
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = ag.matmul(query * scale, ag.swapaxes(key, -2, -1))
     if mask is not None:
-        array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        array = np.asarray(data_of(mask))
         scores = ag.where(array, scores, -np.inf) if array.dtype == bool else scores + mask
     dead = np.isneginf(scores.data).all(axis=-1, keepdims=True) if safe_softmax else None
     if dead is not None and dead.any():

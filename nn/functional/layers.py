@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 
 __all__ = ["linear", "dropout", "batch_norm", "layer_norm", "one_hot", "pad", "embedding", "maxout"]
 
@@ -100,7 +101,7 @@ def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor 
 
 def one_hot(indices, num_classes: int = -1) -> Tensor:
     """Integer class indices to an int64 one-hot tensor with a new last dimension (not differentiable)."""
-    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    idx = np.asarray(data_of(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot needs integer indices, got dtype {idx.dtype}")
     n = int(idx.max()) + 1 if num_classes == -1 and idx.size else max(num_classes, 0)
@@ -124,7 +125,7 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
 
 def embedding(indices, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` picked by integer ``indices``; rows at ``padding_idx`` receive no gradient."""
-    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    idx = np.asarray(data_of(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding needs integer indices, got dtype {idx.dtype}")
     if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):

@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 
 from .activations import _log1p_exp, log_softmax
 
@@ -136,7 +137,7 @@ def _class_weight(weight, input: Tensor, name: str) -> np.ndarray:
     """Per-class weights shaped to broadcast along the class dimension (all ones when ``None``)."""
     dim = _class_dim(input)
     classes = input.shape[dim]
-    w = np.ones(classes) if weight is None else np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    w = np.ones(classes) if weight is None else np.asarray(data_of(weight))
     if w.shape != (classes,):
         raise ValueError(f"{name}: weight must have shape ({classes},), one per class, got {w.shape}")
     return w.reshape((classes,) + (1,) * (input.ndim - dim - 1))
@@ -144,7 +145,7 @@ def _class_weight(weight, input: Tensor, name: str) -> np.ndarray:
 
 def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """One-hot of class-index ``target`` in ``input``'s layout (zero where ignored) and the kept mask."""
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    t = np.asarray(data_of(target))
     dim = _class_dim(input)
     classes = input.shape[dim]
     expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()

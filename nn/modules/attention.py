@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.tensor import data_of
 
 from .. import init
 from ..functional.attention import attend
@@ -30,7 +31,7 @@ def _additive(mask, name: str, dtype) -> Tensor:
     """A mask as an additive float Tensor: boolean True becomes ``-inf`` (excluded), False 0; floats stay."""
     if mask is None:
         return None
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    array = np.asarray(data_of(mask))
     if array.dtype == bool:
         return Tensor(np.where(array, -np.inf, 0.0).astype(dtype))
     if array.dtype.kind != "f":
