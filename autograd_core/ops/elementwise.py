@@ -74,8 +74,9 @@ SIGMOID_BACKWARD = register(Primitive(
 TANH = unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",))
 SIGMOID = unary("sigmoid", _sigmoid_forward, lambda g, out: _apply(SIGMOID_BACKWARD, g, out), saves=("out",),
                  numpy=())
-# relu passes the gradient unless out <= 0, so a NaN input passes it too (PyTorch's threshold_backward)
-RELU = unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(~(out.data <= 0)),
+# relu passes the gradient unless out <= 0, so a NaN input passes it too (PyTorch's threshold_backward);
+# out = max(x, 0) is never negative, so that test is the one pass out != 0
+RELU = unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data != 0),
               saves=("out",), domain=AWAY_FROM_ZERO, numpy=())
 MAXIMUM = register(Primitive(
     "maximum", np.maximum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),

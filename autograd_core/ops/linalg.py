@@ -72,8 +72,8 @@ def _linear_forward(x, w, b=None):
 
 
 def _flat(t, n: int):
-    """Collapse all leading (batch) dimensions: (..., n) -> (batch, n)."""
-    return _ops.reshape(t, (-1, n))
+    """Collapse all leading (batch) dimensions: (..., n) -> (batch, n); a matrix is returned as is."""
+    return t if t.ndim == 2 else _ops.reshape(t, (-1, n))
 
 
 def _sample_linear(s, domains):

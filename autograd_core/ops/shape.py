@@ -9,6 +9,8 @@ exact signature and meaning on top of the same records.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..registry import Composite, Primitive, register, sequence_arg
@@ -44,21 +46,27 @@ def wrap_dims(dims, ndim: int) -> tuple[int, ...]:
 
 
 def _check_shape(shape: tuple, size: int) -> tuple:
-    """Validate a target shape for ``size`` elements (at most one -1, no other negative entry)."""
-    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in shape):
-        raise TypeError(f"reshape: shape entries must be integers, got {shape}")
-    if any(n < -1 for n in shape):
+    """Validate a target shape for ``size`` elements (at most one -1, no other negative entry), -1 resolved.
+
+    Runs on every reshape, backward ones included, so the common all-``int`` shape costs a few
+    Python-level passes and no numpy call."""
+    if not all(type(n) is int for n in shape):
+        if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in shape):
+            raise TypeError(f"reshape: shape entries must be integers, got {shape}")
+        shape = tuple(int(n) for n in shape)
+    if min(shape, default=0) < -1:
         raise ValueError(f"reshape: invalid shape dimension in {shape} (only -1 may be negative)")
-    if list(shape).count(-1) > 1:
+    inferred = shape.count(-1)
+    if inferred > 1:
         raise ValueError(f"reshape: only one dimension can be inferred (-1), got {shape}")
-    known = int(np.prod([n for n in shape if n != -1]))
-    if -1 in shape:
+    known = math.prod(n for n in shape if n != -1) if inferred else math.prod(shape)
+    if inferred:
         if known == 0 or size % known:
             raise ValueError(f"reshape: shape {shape} is invalid for input of size {size}")
-        return tuple(size // known if n == -1 else int(n) for n in shape)
+        return tuple(size // known if n == -1 else n for n in shape)
     if known != size:
         raise ValueError(f"reshape: shape {shape} is invalid for input of size {size}")
-    return tuple(int(n) for n in shape)
+    return shape
 
 
 def _sample_reshape(s, domains):

@@ -144,7 +144,7 @@ def _class_weight(weight, input: Tensor, name: str) -> np.ndarray:
 
 
 def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """One-hot of class-index ``target`` in ``input``'s layout (zero where ignored) and the kept mask."""
+    """One-hot (bool) of class-index ``target`` in ``input``'s layout (False where ignored) and the kept mask."""
     t = np.asarray(data_of(target))
     dim = _class_dim(input)
     classes = input.shape[dim]
@@ -156,12 +156,14 @@ def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.nd
         raise ValueError(f"{name}: class-index target of shape {t.shape} does not fit input of shape {input.shape}; "
                          f"expected {expected}")
     kept = t != ignore_index
-    bad = kept & ((t < 0) | (t >= classes))
-    if bad.any():
-        raise ValueError(f"{name}: target class {t[bad].flat[0]} is out of range [0, {classes}) "
-                         f"(ignore_index={ignore_index})")
-    onehot = np.eye(classes)[np.where(kept, t, 0)] * kept[..., None]
-    return np.moveaxis(onehot, -1, dim), np.expand_dims(kept, dim)
+    if t.size and (t.min() < 0 or t.max() >= classes):  # two reductions in the common case, then the exact test
+        bad = kept & ((t < 0) | (t >= classes))
+        if bad.any():
+            raise ValueError(f"{name}: target class {t[bad].flat[0]} is out of range [0, {classes}) "
+                             f"(ignore_index={ignore_index})")
+    kept = np.expand_dims(kept, dim)
+    onehot = np.expand_dims(t, dim) == np.arange(classes).reshape((classes,) + (1,) * (input.ndim - dim - 1))
+    return onehot & kept, kept
 
 
 def _class_loss(logp: Tensor, coef: np.ndarray, reduction: str, counted: float) -> Tensor:
@@ -172,8 +174,6 @@ def _class_loss(logp: Tensor, coef: np.ndarray, reduction: str, counted: float) 
     nothing counted (every target ignored) the mean is NaN with a zero gradient, as in PyTorch.
     """
     _check_reduction(reduction)
-    if not np.isfinite(logp.data).all():  # a -inf log-probability of a class with no weight adds 0, not NaN
-        logp = ag.where(coef != 0, logp, 0.0)
     if not np.isfinite(logp.data).all():  # a -inf log-probability of a class with no weight adds 0, not NaN
         logp = ag.where(coef != 0, logp, 0.0)
     if reduction == "none":
