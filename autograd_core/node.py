@@ -21,6 +21,8 @@ _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at back
 _NO_PARAMS: dict = {}  # shared by every node without static parameters (never mutated)
 _ABSENT = object()  # ``Node.b`` of a one-input node
 _F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
+_F16 = np.dtype(np.float16)
 
 
 class Node:
@@ -155,6 +157,14 @@ def _has_float64(datas: list) -> bool:
     return any(type(d) is np.ndarray and d.dtype is _F64 for d in datas)
 
 
+def _has_float16(datas: list) -> bool:
+    return any(type(d) is np.ndarray and d.dtype is _F16 for d in datas)
+
+
+def _integers_as_default_float(datas: list) -> list:
+    return [d.astype(get_default_dtype()) if type(d) is np.ndarray and d.dtype.kind in "biu" else d for d in datas]
+
+
 def _float_type(datas: list) -> np.dtype:
     """The float dtype of the floating operands, or the default one (integer operands only)."""
     for d in datas:
@@ -221,6 +231,9 @@ def apply(prim, *args, **params) -> Tensor:
         datas = _coerce(args, datas)
     try:
         out = prim.forward(*datas, **params)
+        if type(out) is np.ndarray and out.dtype is _F16 and not _has_float16(datas):
+            # numpy computed booleans or 8-bit integers in float16; PyTorch computes them in the default dtype
+            out = prim.forward(*_integers_as_default_float(datas), **params)
     except ValueError as e:
         shapes = "shape" in str(e) or "broadcast" in str(e)
         raise ValueError(f"{prim.name}: incompatible shapes {_describe(args)}: {e}" if shapes
@@ -229,8 +242,9 @@ def apply(prim, *args, **params) -> Tensor:
         out, *extras = out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype is _F64 and not prim.casts and not _has_float64(datas):
-        out = out.astype(_float_type(datas))  # numpy promoted integers to float64; PyTorch does not
+    if out.dtype is not _F32 and out.dtype.kind == "f" and not prim.casts and not _has_float64(datas):
+        # numpy promotes integers to float64 and booleans to float16; PyTorch gives the default dtype
+        out = out.astype(_float_type(datas), copy=False)
     if not (needs_grad and state.grad_enabled and prim.differentiable):
         result = new_tensor(out)
         if prim.view and isinstance(args[0], Tensor) and np.may_share_memory(out, datas[0]):

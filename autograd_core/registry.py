@@ -262,7 +262,8 @@ def normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+            # numpy's AxisError is both the IndexError PyTorch raises and the ValueError numpy raises
+            raise np.exceptions.AxisError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"axis {axis} repeats a dimension")

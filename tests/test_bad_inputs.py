@@ -91,3 +91,19 @@ def test_every_optimizer_names_a_wrongly_typed_lr(cls, bad):
 def test_every_optimizer_refuses_a_set_of_parameters(cls):
     with pytest.raises(TypeError, match="not a set"):
         cls({_param()}, lr=0.1)
+
+
+def test_float_operations_on_booleans_and_small_integers_compute_in_the_default_dtype():
+    """numpy computes them in float16 (0.7617 for tanh(1)); PyTorch in float32 (0.7616)."""
+    for data in (np.array([True, False]), np.array([1, 0], np.int8)):
+        out = ag.tanh(ag.tensor(data))
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out.data, np.tanh(np.array([1.0, 0.0], np.float32)), rtol=1e-7)
+    assert ag.tanh(ag.tensor(np.array([1.0], np.float16))).dtype == np.float16
+
+
+def test_a_dim_out_of_range_is_an_index_error_naming_the_argument():
+    with pytest.raises(IndexError, match="axis 3 is out of range for a tensor with 3 dimensions"):
+        F.softmax(ag.zeros(2, 3, 4), dim=3)
+    with pytest.raises(IndexError, match="start_dim: Dimension out of range"):
+        nn.Flatten(start_dim=5)(ag.zeros(2, 3))

@@ -22,17 +22,17 @@ def as_tensor_arg(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def wrap_dim(dim, ndim: int) -> int:
+def wrap_dim(dim, ndim: int, name: str | None = None) -> int:
     """PyTorch's dim check: ``dim`` in ``[-ndim, ndim)`` (a 0-d tensor has dims 0 and -1).
 
     Raises numpy's ``AxisError``, which is both the ``IndexError`` PyTorch raises and the
-    ``ValueError`` numpy raises."""
+    ``ValueError`` numpy raises; ``name`` (the argument's) prefixes the message."""
     n = max(ndim, 1)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"dim must be an integer, got {dim!r}")
     if not -n <= dim < n:
-        raise np.exceptions.AxisError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                                      f"but got {dim})")
+        raise np.exceptions.AxisError(f"{name + ': ' if name else ''}Dimension out of range (expected to be in "
+                                      f"range of [{-n}, {n - 1}], but got {dim})")
     return int(dim) % n
 
 
@@ -389,7 +389,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d)."""
     x = as_tensor_arg(x)
     shape = x.shape
-    start, end = wrap_dim(start_dim, x.ndim), wrap_dim(end_dim, x.ndim)
+    start, end = wrap_dim(start_dim, x.ndim, "start_dim"), wrap_dim(end_dim, x.ndim, "end_dim")
     if not shape:
         return reshape(x, (1,))
     if start > end:
