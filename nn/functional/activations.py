@@ -15,6 +15,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from .checks import check_floating
+
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu", "softplus", "hardsigmoid",
            "hard_logistic", "hardtanh", "gelu", "silu", "softsign", "softmax", "log_softmax"]
 
@@ -33,8 +35,15 @@ def tanh(x: Tensor) -> Tensor:
 
 
 def relu(x: Tensor) -> Tensor:
-    """``max(x, 0)`` with gradient 0 at 0 (engine primitive)."""
+    """``max(x, 0)`` with gradient 0 at 0 (engine primitive); integer inputs stay integer, as in PyTorch."""
+    _no_bool(x, "relu")
     return ag.relu(x)
+
+
+def _no_bool(x: Tensor, name: str) -> None:
+    """PyTorch refuses boolean inputs to relu, hardtanh and softsign (integers are fine there)."""
+    if x.dtype == np.bool_:
+        raise TypeError(f"{name}: input (bool) must have a numeric dtype")
 
 
 def _negative_part(x: Tensor) -> Tensor:
@@ -49,11 +58,13 @@ def _slope(x: Tensor, slope) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise."""
+    check_floating("leaky_relu", input=x)
     return _slope(x, negative_slope)
 
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """Leaky ReLU with a learned slope: one per channel (dim 1 of ``x``) or a single shared one."""
+    check_floating("prelu", input=x)
     if weight.numel() != 1:
         channels = x.shape[1] if x.ndim >= 2 else 1
         if weight.ndim != 1 or weight.numel() != channels:
@@ -72,6 +83,7 @@ def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: b
     In eval the slope is the mean ``(lower + upper) / 2``. Slopes come from ``generator`` or the
     global generator at call time (so ``manual_seed`` governs them).
     """
+    check_floating("rrelu", input=x)
     if not training:
         return _slope(x, (lower + upper) / 2)
     rng = generator if generator is not None else ag.default_generator()
@@ -80,6 +92,7 @@ def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: b
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
+    check_floating("elu", input=x)
     return ag.where(x > 0, x, ag.expm1(_negative_part(x)) * alpha)
 
 
@@ -95,6 +108,7 @@ def _log1p_exp(z: Tensor) -> Tensor:
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and exactly ``x`` where ``beta * x > threshold`` (PyTorch's rule)."""
+    check_floating("softplus", input=x)
     z = x * beta
     return ag.where(z > threshold, x, _log1p_exp(z) / beta)
 
@@ -106,18 +120,25 @@ def _hard_clip(y: Tensor, low: float, high: float) -> Tensor:
 
 def hardsigmoid(x: Tensor) -> Tensor:
     """PyTorch's piecewise-linear sigmoid ``clip(x / 6 + 1/2, 0, 1)``."""
+    check_floating("hardsigmoid", input=x)
     return _hard_clip(x / 6.0 + 0.5, 0.0, 1.0)
 
 
 def hard_logistic(x: Tensor) -> Tensor:
     """Piecewise-linear logistic ``clip(0.25 x + 0.5, 0, 1)``, the slope of the sigmoid at 0."""
+    check_floating("hard_logistic", input=x)
     return _hard_clip(x * 0.25 + 0.5, 0.0, 1.0)
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    """``x`` clipped to ``[min_val, max_val]``; the gradient is 0 at and beyond the bounds."""
+    """``x`` clipped to ``[min_val, max_val]``; the gradient is 0 at and beyond the bounds.
+
+    Integer inputs give integers, clipped to the bounds cast to int (PyTorch's result)."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    _no_bool(x, "hardtanh")
+    if x.dtype.kind in "iu":
+        return ag.clip(x, int(min_val), int(max_val))
     return _hard_clip(x, min_val, max_val)
 
 
@@ -127,6 +148,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    check_floating("gelu", input=x)
     if approximate == "none":
         return x * (ag.erf(x * math.sqrt(0.5)) + 1.0) * 0.5
     inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
@@ -135,19 +157,23 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(x: Tensor) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
+    check_floating("silu", input=x)
     return x * ag.sigmoid(x)
 
 
 def softsign(x: Tensor) -> Tensor:
     """``x / (1 + |x|)``."""
+    _no_bool(x, "softsign")
     return x / (ag.abs(x) + 1.0)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """``x - logsumexp(x, dim)``: log-probabilities, accurate and finite for any finite logits (engine primitive)."""
+    check_floating("log_softmax", input=x)
     return ag.log_softmax(x, dim)
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """``exp(x - logsumexp(x, dim))``: probabilities along ``dim``, without overflow (engine primitive)."""
+    check_floating("softmax", input=x)
     return ag.softmax(x, dim)

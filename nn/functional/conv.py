@@ -16,39 +16,16 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from .checks import check_floating, check_int, ntuple
+
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 _SPATIAL = {1: "L", 2: "H×W"}
 
 
-def ntuple(value, k: int, name: str, minimum: int = 1) -> tuple[int, ...]:
-    """``value`` as ``k`` ints (an int is repeated), each at least ``minimum``; ``name`` is the argument's.
-
-    A float or other non-integer raises ``TypeError``, a wrong count or a too small value ``ValueError``.
-    """
-    items = (value,) * k if isinstance(value, (int, np.integer)) else value
-    if not isinstance(items, (tuple, list)) or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                                     for v in items):
-        raise TypeError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
-    if len(items) != k:
-        raise ValueError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
-    if any(v < minimum for v in items):
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return tuple(int(v) for v in items)
-
-
-def positive_int(value, name: str) -> int:
-    """``value`` as an int >= 1: ``TypeError`` for a non-integer, ``ValueError`` for a smaller one."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
-
-
 def check_groups(groups, in_channels: int, out_channels: int) -> int:
     """``groups`` as a positive int that divides both channel counts (PyTorch's rule), else a clear error."""
-    groups = positive_int(groups, "groups")
+    groups = check_int(groups, "groups")
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by "
                          f"groups ({groups})")
@@ -102,10 +79,7 @@ def pad_by_mode(x: Tensor, pads: tuple, mode: str) -> Tensor:
 def _batched(x: Tensor, weight: Tensor, bias, k: int, name: str) -> tuple[Tensor, bool]:
     """``x`` with a batch dimension (PyTorch also accepts one unbatched ``(C, *spatial)`` sample), after
     checking that input, weight and bias share one floating dtype (PyTorch refuses a mix too)."""
-    dtypes = {np.dtype(t.dtype) for t in (x, weight, bias) if t is not None}
-    if len(dtypes) > 1 or np.dtype(x.dtype).kind != "f":
-        raise TypeError(f"{name}: input ({x.dtype}), weight ({weight.dtype})"
-                        + ("" if bias is None else f" and bias ({bias.dtype})") + " must have one floating dtype")
+    check_floating(name, input=x, weight=weight, bias=bias)
     if x.ndim == k + 1:
         return ag.reshape(x, (1,) + x.shape), True
     if x.ndim != k + 2:
@@ -128,7 +102,7 @@ def _conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, k:
         raise ValueError(f"{name}: expected a {k + 2}-d weight (out×in/groups×kernel), got shape {weight.shape}")
     out_ch, per_group = weight.shape[:2]
     kernel = tuple(weight.shape[2:])
-    groups = positive_int(groups, "groups")
+    groups = check_int(groups, "groups")
     if out_ch % groups or x.shape[1] != per_group * groups:
         raise ValueError(f"{name}: input of shape {x.shape} does not fit weight of shape {weight.shape} with "
                          f"groups={groups} (expected N×{per_group * groups}×{_SPATIAL[k]})")
@@ -161,7 +135,7 @@ def _conv_transpose(x: Tensor, weight: Tensor, bias, stride, padding, output_pad
         raise ValueError(f"{name}: expected a {k + 2}-d weight (in×out/groups×kernel), got shape {weight.shape}")
     in_ch, per_group = weight.shape[:2]
     kernel = tuple(weight.shape[2:])
-    groups = positive_int(groups, "groups")
+    groups = check_int(groups, "groups")
     if in_ch % groups or x.shape[1] != in_ch or in_ch == 0:
         raise ValueError(f"{name}: input of shape {x.shape} does not fit weight of shape {weight.shape} with "
                          f"groups={groups} (expected N×{in_ch}×{_SPATIAL[k]}, at least one input channel)")

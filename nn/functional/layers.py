@@ -5,8 +5,7 @@ in ``conv.py`` and ``pooling.py``. No function here defines a backward.
 """
 from __future__ import annotations
 
-import numbers
-
+import math
 from typing import Sequence
 
 import numpy as np
@@ -15,20 +14,15 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.tensor import data_of
 
+from .checks import check_dropout_p, check_floating, check_int, sizes
+
 __all__ = ["linear", "dropout", "batch_norm", "layer_norm", "one_hot", "pad", "embedding", "maxout"]
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x @ weight.T + bias`` with PyTorch's ``(out_features, in_features)`` weight layout."""
+    """``x @ weight.T + bias`` with PyTorch's ``(out_features, in_features)`` weight layout (one floating dtype)."""
+    check_floating("linear", input=x, weight=weight, bias=bias)
     return ag.linear(x, weight, bias)
-
-
-def check_dropout_p(p: float) -> None:
-    """``TypeError`` unless ``p`` is a number, ``ValueError`` unless it lies in [0, 1]; both name ``p``."""
-    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
-        raise TypeError(f"dropout probability p must be a number, got {type(p).__name__} {p!r}")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
@@ -62,15 +56,19 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     """
     if x.ndim < 2:
         raise ValueError(f"batch_norm expects (N, C, ...) input, got shape {x.shape}")
+    check_floating("batch_norm", input=x)
     shape = _channel_shape(x)
     axes = (0,) + tuple(range(2, x.ndim))
     if training:
-        n = x.numel() // x.shape[1]
-        if n <= 1:
+        n = x.shape[0] * math.prod(x.shape[2:])
+        if n == 1:
             raise ValueError(f"expected more than 1 value per channel when training, got input of shape {x.shape}")
-        mean = x.mean(axis=axes, keepdims=True)
-        var = x.var(axis=axes, keepdims=True, correction=0)
-        if running_mean is not None and running_var is not None:
+        if n == 0:  # an empty batch gives an empty output and leaves the running statistics alone, as in PyTorch
+            mean = var = ag.sum(x, axis=axes, keepdims=True)
+        else:
+            mean = x.mean(axis=axes, keepdims=True)
+            var = x.var(axis=axes, keepdims=True, correction=0)
+        if running_mean is not None and running_var is not None and n:
             with ag.no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.data.reshape(-1), alpha=momentum)
                 running_var.mul_(1 - momentum).add_(var.data.reshape(-1), alpha=momentum * n / (n - 1))
@@ -87,7 +85,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
 def layer_norm(x: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the trailing ``normalized_shape`` dimensions of each sample (biased variance)."""
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    normalized_shape = sizes(normalized_shape, "normalized_shape")
     k = len(normalized_shape)
     if tuple(x.shape[x.ndim - k:]) != normalized_shape:
         raise ValueError(f"layer_norm: input shape {x.shape} does not end with normalized_shape {normalized_shape}")
@@ -155,11 +153,12 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     Biased variance as in PyTorch; ``weight`` and ``bias`` are per channel. ``num_groups=1`` is a
     layer norm over ``(C, *)``, ``num_groups=C`` an instance norm.
     """
-    if input.ndim < 2 or num_groups <= 0 or input.shape[1] % num_groups:
+    num_groups = check_int(num_groups, "num_groups")
+    if input.ndim < 2 or input.shape[1] % num_groups:
         raise ValueError(f"group_norm: input of shape {input.shape} must be (N, C, *) with C divisible by "
                          f"num_groups={num_groups}")
     n = input.shape[0]
-    groups = input.reshape(n, num_groups, -1)
+    groups = input.reshape(n, num_groups, math.prod(input.shape[1:]) // num_groups)  # explicit: n may be 0
     mean = groups.mean(axis=-1, keepdims=True)
     var = ag.var(groups, axis=-1, keepdims=True, correction=0)
     out = ((groups - mean) * (var + eps) ** -0.5).reshape(input.shape)

@@ -16,12 +16,13 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .conv import ntuple, positive_int
+from .checks import check_floating, check_int, ntuple
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
 
 
 def _check_input(x: Tensor, k: int, name: str) -> None:
+    check_floating(name, input=x)  # PyTorch lacks integer kernels for most poolings; ours are floating only
     if x.ndim not in (k + 1, k + 2) or any(n == 0 for n in x.shape[-k - 1:]):
         raise ValueError(f"{name}: expected a {k + 1}-d or {k + 2}-d input with non-zero channel and spatial "
                          f"sizes, got shape {x.shape}")
@@ -81,7 +82,7 @@ def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, div
     kernel, stride, _, pads, out = _windows(x, kernel_size, stride, padding, 1, ceil_mode, k, name)
     total = ag.window_sum(_padded(x, pads, 0.0), kernel, stride)
     if divisor_override is not None:
-        return total / positive_int(divisor_override, "divisor_override")
+        return total / check_int(divisor_override, "divisor_override")
     if all(hi <= lo for lo, hi in pads) and (count_include_pad or not any(lo for lo, _ in pads)):
         return total / math.prod(kernel)  # every window lies inside the (padded) input
     # PyTorch's divisor: the window clipped to the padded input (count_include_pad) or to the input itself
@@ -105,11 +106,13 @@ def _range_matrix(n: int, size: int, dtype) -> np.ndarray:
 def _adaptive_avg_pool(x: Tensor, output_size, k: int, name: str) -> Tensor:
     _check_input(x, k, name)
     spatial = x.shape[-k:]
-    sizes = (output_size,) * k if output_size is None or isinstance(output_size, (int, np.integer)) \
-        else tuple(output_size)
+    sizes = (output_size,) * k if output_size is None or isinstance(output_size, (int, np.integer)) else output_size
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"{name}: output_size must be an int or a tuple of {k}, got {output_size!r}")
     if len(sizes) != k:
         raise ValueError(f"{name}: output_size must be an int or a tuple of {k}, got {output_size!r}")
-    sizes = tuple(n if s is None else positive_int(s, "output_size") for s, n in zip(sizes, spatial))
+    # an output size of 0 gives an empty output, as in PyTorch
+    sizes = tuple(n if s is None else check_int(s, "output_size", 0) for s, n in zip(sizes, spatial))
     out = x
     for axis, (n, size) in enumerate(zip(spatial, sizes)):
         if n == size:

@@ -14,6 +14,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from ..functional import activations as F
+from ..functional.checks import check_int
 from ..module import Module, Parameter
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "Softplus", "Hardsigmoid",
@@ -67,7 +68,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
         super().__init__()
-        self.num_parameters = num_parameters
+        self.num_parameters = check_int(num_parameters, "num_parameters")
         self.weight = Parameter(np.full(num_parameters, init, dtype=ag.get_default_dtype()))
 
     def forward(self, x: Tensor) -> Tensor:
@@ -86,8 +87,8 @@ class RReLU(_Activation):
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3) -> None:
         super().__init__()
-        if not 0 <= lower <= upper:
-            raise ValueError(f"RReLU: need 0 <= lower <= upper, got lower={lower}, upper={upper}")
+        if not lower <= upper:  # PyTorch's only check: a negative lower bound is allowed
+            raise ValueError(f"RReLU: need lower <= upper, got lower={lower}, upper={upper}")
         self.lower, self.upper = lower, upper
 
     def forward(self, x: Tensor) -> Tensor:

@@ -17,6 +17,7 @@ from autograd_core.tensor import data_of
 
 from .. import init
 from ..functional.attention import attend
+from ..functional.checks import check_dropout_p, check_floating, check_int
 from ..module import Module
 from .linear import Linear, empty_parameter
 
@@ -52,10 +53,10 @@ class MultiheadAttention(Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, dtype=None) -> None:
         super().__init__()
-        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
+        if check_int(embed_dim, "embed_dim") % check_int(num_heads, "num_heads"):
             raise ValueError(f"MultiheadAttention: embed_dim={embed_dim} must be divisible by num_heads={num_heads}")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"MultiheadAttention: dropout probability must be in [0, 1], got {dropout}")
+        # PyTorch accepts any dropout here and fails only at a training forward; we refuse it at once
+        check_dropout_p(dropout, "MultiheadAttention: dropout probability")
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
         self.kdim = embed_dim if kdim is None else kdim
         self.vdim = embed_dim if vdim is None else vdim
@@ -102,15 +103,17 @@ class MultiheadAttention(Module):
 
     def _check(self, query: Tensor, key: Tensor, value: Tensor) -> None:
         """Raise ``ValueError`` with all three shapes unless they fit this layer."""
-        dims = (query.shape[-1], key.shape[-1], value.shape[-1])
-        batch_axis = 0 if self.batch_first else 1
         ranks_ok = query.ndim in (2, 3) and key.ndim == value.ndim == query.ndim
+        dims = (query.shape[-1], key.shape[-1], value.shape[-1]) if ranks_ok else ()
+        batch_axis = 0 if self.batch_first else 1
         if not ranks_ok or dims != (self.embed_dim, self.kdim, self.vdim) or key.shape[:-1] != value.shape[:-1] \
                 or (query.ndim == 3 and query.shape[batch_axis] != key.shape[batch_axis]):
             layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
             raise ValueError(f"MultiheadAttention: query {query.shape}, key {key.shape} and value {value.shape} must "
                              f"all be batched {layout} or unbatched (L, E), with feature sizes {self.embed_dim}, "
                              f"{self.kdim}, {self.vdim} and key and value of one length")
+        check_floating("MultiheadAttention", query=query, key=key, value=value,
+                       weight=self.in_proj_weight if self._qkv_same_embed_dim else self.q_proj_weight)
 
     def _mask(self, attn_mask, key_padding_mask, n: int, tgt: int, src: int, dtype) -> Tensor | None:
         """``attn_mask`` and ``key_padding_mask`` merged into one additive mask broadcasting to (N, H, L, S)."""

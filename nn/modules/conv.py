@@ -10,19 +10,12 @@ from __future__ import annotations
 from autograd_core import Tensor
 
 from .. import functional as F
-from ..functional.conv import check_groups, conv_padding, ntuple, pad_by_mode
+from ..functional.checks import check_int, ntuple
+from ..functional.conv import check_groups, conv_padding, pad_by_mode
 from ..module import Module
 from .linear import empty_parameter, reset_affine
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
-
-
-def _channels(value, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be non-negative, got {value}")
-    return value
 
 
 class _ConvNd(Module):
@@ -36,7 +29,7 @@ class _ConvNd(Module):
                  dtype=None) -> None:
         super().__init__()
         k = self._dims
-        in_channels, out_channels = _channels(in_channels, "in_channels"), _channels(out_channels, "out_channels")
+        in_channels, out_channels = check_int(in_channels, "in_channels", 0), check_int(out_channels, "out_channels", 0)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.groups = check_groups(groups, in_channels, out_channels)
         self.kernel_size = ntuple(kernel_size, k, "kernel_size")

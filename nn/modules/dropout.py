@@ -4,7 +4,7 @@ from __future__ import annotations
 from autograd_core import Tensor
 
 from .. import functional as F
-from ..functional.layers import check_dropout_p
+from ..functional.checks import check_dropout_p
 from ..module import Module
 
 __all__ = ["Dropout"]

@@ -6,6 +6,7 @@ from autograd_core import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional.checks import check_int
 from ..module import Module
 from .linear import empty_parameter
 
@@ -20,6 +21,7 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, dtype=None) -> None:
         super().__init__()
+        check_int(num_embeddings, "num_embeddings", 0), check_int(embedding_dim, "embedding_dim", 0)
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise ValueError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim

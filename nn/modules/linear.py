@@ -11,6 +11,7 @@ from autograd_core import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional.checks import check_int
 from ..module import Module, Parameter
 
 __all__ = ["Identity", "Linear", "Flatten", "Unflatten", "Maxout"]
@@ -43,7 +44,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features, self.out_features = check_int(in_features, "in_features", 0), \
+            check_int(out_features, "out_features", 0)
         self.weight = empty_parameter(out_features, in_features, dtype=dtype)
         self.bias = empty_parameter(out_features, dtype=dtype) if bias else None
         self.reset_parameters()
@@ -110,8 +112,7 @@ class Maxout(Module):
 
     def __init__(self, in_features: int, out_features: int, k: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
-        if k < 1:
-            raise ValueError(f"Maxout needs k >= 1 pieces, got {k}")
+        check_int(in_features, "in_features", 0), check_int(out_features, "out_features", 0), check_int(k, "k")
         self.in_features, self.out_features, self.k = in_features, out_features, k
         self.weight = empty_parameter(out_features * k, in_features, dtype=dtype)
         self.bias = empty_parameter(out_features * k, dtype=dtype) if bias else None

@@ -10,6 +10,7 @@ from autograd_core import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional.checks import check_int, sizes
 from ..module import Module
 from .linear import empty_parameter
 
@@ -28,7 +29,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, dtype=None) -> None:
         super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.num_features, self.eps, self.momentum = check_int(num_features, "num_features", 0), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = empty_parameter(num_features, dtype=dtype) if affine else None
         self.bias = empty_parameter(num_features, dtype=dtype) if affine else None
@@ -96,7 +97,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, dtype=None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        shape = sizes(normalized_shape, "normalized_shape")
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         self.weight = empty_parameter(*shape, dtype=dtype) if elementwise_affine else None
         self.bias = empty_parameter(*shape, dtype=dtype) if elementwise_affine and bias else None
@@ -125,7 +126,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        if num_groups <= 0 or num_channels % num_groups:
+        if check_int(num_channels, "num_channels", 0) % check_int(num_groups, "num_groups"):
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         self.weight = empty_parameter(num_channels, dtype=dtype) if affine else None

@@ -23,6 +23,7 @@ from autograd_core import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional.checks import check_dropout_p, check_floating, check_int
 from ..module import Module, Parameter
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
@@ -89,9 +90,8 @@ class _Recurrent(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool) -> None:
         super().__init__()
-        if input_size <= 0 or hidden_size <= 0:
-            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be positive, got "
-                             f"{input_size}, {hidden_size}")
+        # PyTorch's cells accept hidden_size=0 (its layers do not); we refuse both alike
+        check_int(input_size, "input_size"), check_int(hidden_size, "hidden_size")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
 
     def _add_weights(self, suffix: str, width: int) -> None:
@@ -135,10 +135,8 @@ class _RNNBase(_Recurrent):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> None:
         super().__init__(input_size, hidden_size, bias)
-        if num_layers <= 0:
-            raise ValueError(f"{type(self).__name__}: num_layers must be positive, got {num_layers}")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{type(self).__name__}: dropout probability must be in [0, 1], got {dropout}")
+        check_int(num_layers, "num_layers")
+        check_dropout_p(dropout, f"{type(self).__name__}: dropout probability")
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{type(self).__name__}: dropout applies between stacked layers only, so dropout={dropout} "
                           "has no effect with num_layers=1", stacklevel=2)
@@ -173,6 +171,7 @@ class _RNNBase(_Recurrent):
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: input of shape {input.shape} must be (seq, batch, {self.input_size}), "
                              f"(batch, seq, {self.input_size}) or (seq, {self.input_size})")
+        check_floating(name, ValueError, input=input, weight=self.weight_ih_l0)  # PyTorch's type for it here
         batched = input.ndim == 3
         x = input if not batched else (ag.swapaxes(input, 0, 1) if self.batch_first else input)
         x = x if batched else ag.unsqueeze(x, 1)
@@ -221,6 +220,7 @@ class _CellBase(_Recurrent):
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
             raise ValueError(f"{type(self).__name__}: input of shape {input.shape} must be "
                              f"(batch, {self.input_size}) or ({self.input_size},)")
+        check_floating(type(self).__name__, ValueError, input=input, weight=self.weight_ih)
         batched = input.ndim == 2
         x = input if batched else ag.unsqueeze(input, 0)
         state = tuple(self._initial_state(hx, (), x.shape[0], batched, x.dtype))

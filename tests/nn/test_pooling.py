@@ -100,7 +100,7 @@ def test_empty_batch_shapes_equal_torch(torch):
     (lambda x: F.max_pool2d(x, 3, padding=2), ValueError, "at most half"),
     (lambda x: F.max_pool2d(x, 7), ValueError, "too small"),
     (lambda x: F.avg_pool2d(x, 2, divisor_override=0), ValueError, "divisor_override"),
-    (lambda x: F.adaptive_avg_pool2d(x, 0), ValueError, "output_size"),
+    (lambda x: F.adaptive_avg_pool2d(x, -1), ValueError, "output_size"),  # 0 gives an empty output, as in PyTorch
     (lambda x: F.adaptive_avg_pool2d(x, (2, 2, 2)), ValueError, "output_size"),
     (lambda x: F.max_pool2d(x[0, 0], 2), ValueError, "3-d or 4-d"),
     (lambda x: F.max_pool1d(x, 2), ValueError, "2-d or 3-d"),

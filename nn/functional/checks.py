@@ -1,0 +1,71 @@
+"""Argument checks shared by layers and their modules, so a bad argument always gets the same clear error.
+
+Each check names the argument it refuses: ``TypeError`` for a value of the wrong type (a float or string
+where an int belongs, an integer tensor where a floating one does), ``ValueError`` for a value out of range.
+They cost a few comparisons per call, never a pass over the elements.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(value, name: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``: ``TypeError`` for a non-integer, ``ValueError`` for a smaller one."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        bound = {0: "non-negative", 1: "positive"}.get(minimum, f">= {minimum}")
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return int(value)
+
+
+def ntuple(value, k: int, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """``value`` as ``k`` ints (an int is repeated), each at least ``minimum``; ``name`` is the argument's.
+
+    A float or other non-integer raises ``TypeError``, a wrong count or a too small value ``ValueError``.
+    """
+    items = (value,) * k if _is_int(value) else value
+    if not isinstance(items, (tuple, list)) or not all(_is_int(v) for v in items):
+        raise TypeError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
+    if len(items) != k:
+        raise ValueError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
+    if any(v < minimum for v in items):
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+    return tuple(int(v) for v in items)
+
+
+def sizes(value, name: str) -> tuple[int, ...]:
+    """An int or a sequence of ints (each >= 0) as a tuple, e.g. ``normalized_shape``; else a clear error."""
+    items = (value,) if _is_int(value) else value
+    if not isinstance(items, (tuple, list)) or not all(_is_int(v) for v in items):
+        raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}")
+    if any(v < 0 for v in items):
+        raise ValueError(f"{name} must not hold negative sizes, got {value!r}")
+    return tuple(int(v) for v in items)
+
+
+def check_dropout_p(p: float, name: str = "dropout probability p") -> None:
+    """``TypeError`` unless ``p`` is a number, ``ValueError`` unless it lies in [0, 1]; both name ``p``."""
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {p}")
+
+
+def check_floating(name: str, error: type = TypeError, **tensors) -> None:
+    """Raise ``error`` naming every dtype unless the given tensors (None skipped) share one floating dtype.
+
+    PyTorch's layers refuse integer inputs and mixed precisions (``mat1 and mat2 must have the same dtype``)
+    rather than promote them.
+    """
+    given = [(k, t.dtype) for k, t in tensors.items() if t is not None]
+    first = given[0][1]
+    if first.kind != "f" or any(d != first for _, d in given[1:]):
+        listed = ", ".join(f"{k} ({d})" for k, d in given)
+        raise error(f"{name}: {listed} must have {'one floating dtype' if len(given) > 1 else 'a floating dtype'}")

@@ -1,0 +1,186 @@
+"""Bad-input metadata: for every exported layer, loss, optimizer and scheduler, a small valid configuration and
+the values that are out of range or of the wrong type. ``test_bad_inputs_generated`` draws its cases from these
+records, and its completeness tests fail when an exported class has none (so a new layer must declare one).
+
+Names follow PyTorch: ``args`` are the constructor's keywords, and the PyTorch class of the same name is the
+reference unless ``reference`` builds an equivalent from torch operations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import nn
+import nn.functional as F
+
+_NEG = [0, -1, -2]          # sizes, kernels, strides that must be positive
+_PADS = [-1, -3]            # paddings must be non-negative
+_TYPES = ["3", 2.5, None]   # wrongly typed sizes
+_PROB = [-0.1, 1.5, float("nan"), "0.5"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer class: ``args`` build a small valid one taking inputs of ``shape`` (batch first).
+
+    ``ranks`` are the input ranks it accepts (None: any), ``feature_axis`` the axis whose size it fixes
+    (None: any size), ``batch_axis`` the batch's, ``bad`` constructor values per argument. ``call`` runs a
+    module on an input, ``reference(torch, args)`` builds the PyTorch equivalent when PyTorch has no class of
+    that name (then constructor cases are only checked for a clean error). ``stricter`` maps case labels
+    (``"rank"``, ``"features"``, ``"features:0"``, ``"dtype:int64"``, ``"empty"``, ``"arg:NAME"``...) to the
+    reason we raise where PyTorch returns a result. ``random`` layers are only compared in ``eval()`` mode;
+    ``integer`` inputs are class ids.
+    """
+
+    args: dict
+    shape: tuple
+    ranks: tuple | None
+    feature_axis: int | None = 1
+    batch_axis: int = 0
+    bad: dict = field(default_factory=dict)
+    call: Callable[[Any, Any], Any] = staticmethod(lambda m, x: m(x))
+    reference: Callable | None = None
+    random: bool = False
+    integer: bool = False
+    stricter: dict = field(default_factory=dict)
+
+
+def _conv(k: int, transposed: bool = False) -> Layer:
+    bad = {"in_channels": [-1, 2.5], "out_channels": [-1, "4"], "kernel_size": _NEG + [2.5, (2,) * (k + 1)],
+           "stride": _NEG, "padding": _PADS, "dilation": _NEG, "groups": [0, -1, 2, 1.5]}
+    if transposed:
+        bad["output_padding"] = [-1, 3]
+    else:
+        bad["padding_mode"] = ["mirror"]
+    return Layer(dict(in_channels=3, out_channels=4, kernel_size=3), (2, 3) + (6,) * k, (k + 1, k + 2), bad=bad)
+
+
+_FLOATING_POOLS = "our pooling is floating only (PyTorch has integer kernels for some: max_pool2d, avg_pool)"
+
+
+def _pool(k: int, kind: str) -> Layer:
+    if kind == "adaptive":
+        return Layer(dict(output_size=2), (2, 3) + (5,) * k, (k + 1, k + 2), None,
+                     bad={"output_size": [0, -1, 2.5, (2,) * (k + 1)]})
+    bad = {"kernel_size": _NEG + [2.5], "stride": _NEG, "padding": _PADS + [2]}
+    if kind == "max":
+        bad["dilation"] = _NEG
+    return Layer(dict(kernel_size=2), (2, 3) + (5,) * k, (k + 1, k + 2), None, bad=bad,
+                 stricter={"dtype:int64": _FLOATING_POOLS})
+
+
+def _recurrent(cell: bool) -> Layer:
+    bad = {"input_size": [0, -1, 2.5], "hidden_size": [0, -1, "5"]}
+    stricter = {"arg:hidden_size": "a cell without hidden units is refused like a layer (PyTorch's RNN refuses "
+                "hidden_size=0, its cells return empty states)"} if cell else {}
+    if not cell:
+        bad.update(num_layers=[0, -1, 1.5], dropout=_PROB)
+    # (N, in) for cells; (seq, batch, in) for layers, whose batch is axis 1
+    return Layer(dict(input_size=3, hidden_size=5), (2, 3) if cell else (4, 2, 3), (1, 2) if cell else (2, 3), -1,
+                 0 if cell else 1, bad=bad, stricter=stricter)
+
+
+def _elementwise(**args) -> Layer:
+    return Layer(args, (2, 3, 4), None, None)
+
+
+def _torch_module(torch, forward: Callable, **parameters):
+    """A PyTorch module running ``forward(module, x)`` with the given parameters (for layers PyTorch lacks)."""
+    class Reference(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            for name, shape in parameters.items():
+                setattr(self, name, torch.nn.Parameter(torch.zeros(shape)))
+
+        def forward(self, x):
+            return forward(self, x)
+
+    return Reference()
+
+
+def _hard_logistic(torch, args):
+    return _torch_module(torch, lambda m, x: torch.clamp(x * 0.25 + 0.5, 0, 1))
+
+
+def _maxout(torch, args):
+    out, k, features = args["out_features"], args["k"], args["in_features"]
+    return _torch_module(torch, lambda m, x: torch.nn.functional.linear(x, m.weight, m.bias).unflatten(-1, (out, k))
+                         .amax(-1), weight=(out * k, features), bias=(out * k,))
+
+
+# PyTorch skips its channel check when the input is empty; we check the channels of every input
+_NO_CHANNELS = "an input without channels does not fit a layer of num_features channels, empty or not"
+
+_LIKE_HARDSIGMOID = "floating only, like PyTorch's hardsigmoid (the reference composes torch ops, which take integers)"
+
+LAYERS: dict[type, Layer] = {
+    nn.Identity: _elementwise(),
+    nn.Linear: Layer(dict(in_features=3, out_features=4), (2, 3), None, -1,
+                     bad={"in_features": [-1, 2.5], "out_features": [-1, "4"]}),
+    nn.Flatten: Layer(dict(start_dim=1, end_dim=-1), (2, 3, 4), None, None, bad={"start_dim": [5, -6]}),
+    nn.Unflatten: Layer(dict(dim=1, unflattened_size=(2, 3)), (2, 6, 4), None, 1,
+                        bad={"unflattened_size": [(), (-1, -1), (2, -3)], "dim": [4]}),
+    nn.Maxout: Layer(dict(in_features=3, out_features=4, k=2), (2, 3), None, -1, bad={"k": [0, -1]},
+                     reference=_maxout),
+    nn.Conv1d: _conv(1), nn.Conv2d: _conv(2),
+    nn.ConvTranspose1d: _conv(1, transposed=True), nn.ConvTranspose2d: _conv(2, transposed=True),
+    nn.BatchNorm1d: Layer(dict(num_features=3), (4, 3, 5), (2, 3), 1, bad={"num_features": [-1, 2.5]},
+                          stricter={"features:0": _NO_CHANNELS}),
+    nn.BatchNorm2d: Layer(dict(num_features=3), (4, 3, 5, 5), (4,), 1, bad={"num_features": [-1, 2.5]},
+                          stricter={"features:0": _NO_CHANNELS}),
+    nn.LayerNorm: Layer(dict(normalized_shape=4), (2, 3, 4), None, -1, bad={"normalized_shape": [-1, 2.5]}),
+    nn.GroupNorm: Layer(dict(num_groups=2, num_channels=4), (2, 4, 5), None, 1,
+                        bad={"num_groups": [0, -1, 3], "num_channels": [-2, 2.5]}),
+    nn.Dropout: Layer(dict(p=0.5), (2, 3, 4), None, None, bad={"p": _PROB}, random=True),
+    nn.Embedding: Layer(dict(num_embeddings=5, embedding_dim=3), (2, 4), None, None, integer=True,
+                        bad={"num_embeddings": [-1, 2.5], "embedding_dim": [-1, "3"], "padding_idx": [5, -6]}),
+    nn.Sigmoid: _elementwise(), nn.Tanh: _elementwise(), nn.ReLU: _elementwise(), nn.SELU: _elementwise(),
+    nn.SiLU: _elementwise(), nn.Softsign: _elementwise(), nn.Hardsigmoid: _elementwise(),
+    nn.HardLogistic: Layer({}, (2, 3, 4), None, None, reference=_hard_logistic,
+                           stricter=dict.fromkeys(("dtype:int64", "dtype:bool"), _LIKE_HARDSIGMOID)),
+    nn.LeakyReLU: _elementwise(negative_slope=0.01), nn.ELU: _elementwise(alpha=1.0),
+    nn.Softplus: _elementwise(beta=1.0, threshold=20.0),
+    nn.GELU: Layer({}, (2, 3, 4), None, None, bad={"approximate": ["fast"]}),
+    nn.Hardtanh: Layer(dict(min_val=-1.0, max_val=1.0), (2, 3, 4), None, None, bad={"min_val": [2.0]}),
+    nn.RReLU: Layer(dict(lower=0.125, upper=0.3), (2, 3, 4), None, None, bad={"lower": [0.5, -0.1]}, random=True),
+    nn.PReLU: Layer(dict(num_parameters=3), (2, 3, 4), None, 1, bad={"num_parameters": [0, -1]}),
+    nn.Softmax: Layer(dict(dim=1), (2, 3, 4), None, None, bad={"dim": [3, -4]}),
+    nn.LogSoftmax: Layer(dict(dim=1), (2, 3, 4), None, None, bad={"dim": [3, -4]}),
+    nn.RNN: _recurrent(False), nn.LSTM: _recurrent(False), nn.GRU: _recurrent(False),
+    nn.RNNCell: _recurrent(True), nn.LSTMCell: _recurrent(True), nn.GRUCell: _recurrent(True),
+    nn.MultiheadAttention: Layer(dict(embed_dim=4, num_heads=2), (3, 2, 4), (2, 3), -1, 1,
+                                 bad={"embed_dim": [0, -4, 3], "num_heads": [0, -1, 3], "dropout": _PROB},
+                                 stricter={"arg:dropout": "a dropout outside [0, 1] is refused at construction; "
+                                                          "PyTorch fails only at a training forward with p > 0"},
+                                 call=lambda m, x: m(x, x, x)),
+    nn.MaxPool1d: _pool(1, "max"), nn.MaxPool2d: _pool(2, "max"),
+    nn.AvgPool1d: _pool(1, "avg"), nn.AvgPool2d: _pool(2, "avg"),
+    nn.AdaptiveAvgPool1d: _pool(1, "adaptive"), nn.AdaptiveAvgPool2d: _pool(2, "adaptive"),
+}
+
+# Containers are judged on what can go wrong with them: a non-module child, an index or key not held.
+CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss function and its module: ``target`` is ``"same"`` (a float target of the input's shape),
+    ``"index"`` (class ids, the input's shape without axis 1) or ``"probability"`` (BCE: input and target in
+    [0, 1]); ``bad`` maps options to out-of-range or wrongly typed values."""
+
+    function: Callable
+    module: type
+    target: str = "same"
+    bad: dict = field(default_factory=dict)
+
+
+LOSSES: list[Loss] = [
+    Loss(F.mse_loss, nn.MSELoss), Loss(F.l1_loss, nn.L1Loss),
+    Loss(F.huber_loss, nn.HuberLoss, bad={"delta": [0.0, -1.0, "1"]}),
+    Loss(F.smooth_l1_loss, nn.SmoothL1Loss, bad={"beta": [-1.0, "1"]}),
+    Loss(F.binary_cross_entropy, nn.BCELoss, "probability"),
+    Loss(F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss),
+    Loss(F.cross_entropy, nn.CrossEntropyLoss, "index", bad={"label_smoothing": [-0.1, 1.5, "0.1"]}),
+    Loss(F.nll_loss, nn.NLLLoss, "index"),
+    Loss(F.kl_div, nn.KLDivLoss),
+]
