@@ -5,6 +5,7 @@ gives PyTorch's ``state_dict`` names such as ``0.weight``.
 """
 from __future__ import annotations
 
+import operator
 from typing import Iterable, Iterator, Mapping
 
 from .module import Module
@@ -21,6 +22,11 @@ class ModuleList(Module):
     def _key(self, idx: int) -> str:
         """The registration name of the module at position ``idx`` (negative counts from the end)."""
         keys = list(self._modules)
+        try:
+            idx = operator.index(idx)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__} index must be an int or a slice, got {type(idx).__name__} "
+                            f"{idx!r}") from None
         if not -len(keys) <= idx < len(keys):
             raise IndexError(f"index {idx} is out of range for {type(self).__name__} of length {len(keys)}")
         return keys[idx]

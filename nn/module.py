@@ -122,7 +122,9 @@ class Module:
         self.__dict__.pop(name, None)
 
     def _check_name(self, name: str) -> None:
-        if not isinstance(name, str) or not name or "." in name:
+        if not isinstance(name, str):  # PyTorch's types: TypeError for a non-string, KeyError for a bad string
+            raise TypeError(f"member name must be a string, got {type(name).__name__} {name!r}")
+        if not name or "." in name:
             raise KeyError(f"member name must be a non-empty string without '.', got {name!r}")
 
     def _register(self, store: dict, name: str, value: Tensor | None, cls: type, what: str, hint: str) -> None:

@@ -12,7 +12,6 @@ formula needs."""
 from __future__ import annotations
 
 import copy
-import numbers
 from itertools import chain
 from typing import Any, Callable, Iterable
 
@@ -20,13 +19,7 @@ import numpy as np
 
 from autograd_core import Tensor, enable_grad, no_grad
 from autograd_core.engine import reset_grads
-
-
-def check_real(value: Any, name: str) -> None:
-    """Raise ``TypeError`` naming the hyper-parameter unless ``value`` is a real number (not a bool or string)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Tensor)) or (
-            isinstance(value, Tensor) and value.numel() != 1):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+from autograd_core.utils.checks import check_real
 
 
 def as_pair(value: Any, name: str) -> tuple:

@@ -51,12 +51,12 @@ def outcome(run: Callable[[], Any]) -> Any:
             return Raised(e)
 
 
-def check_clean(ours: Any, names: tuple[str, ...], case: str) -> None:
-    """Our outcome alone: a result, or a public exception whose message names one of ``names``."""
+def check_clean(ours: Any, names: tuple[str, ...], case: str, also: tuple = ()) -> None:
+    """Our outcome alone: a result, or a public exception (or one of ``also``) whose message names one of ``names``."""
     if not isinstance(ours, Raised):
         return
     error, text = ours.error, str(ours.error)
-    assert isinstance(error, _PUBLIC), f"{case}: obscure exception {ours!r}"
+    assert isinstance(error, _PUBLIC + tuple(also)), f"{case}: obscure exception {ours!r}"
     assert not any(w in text for w in _NUMPY_WORDS), f"{case}: numpy's message leaked out: {ours!r}"
     assert any(n in text for n in names), f"{case}: the message names none of {names}: {ours!r}"
 
@@ -103,6 +103,6 @@ def check_same(ours: Any, theirs: Any, case: str, also: tuple = (), stricter: st
 def judge(ours: Any, theirs: Any, names: tuple[str, ...], case: str, have_torch: bool, also: tuple = (),
           stricter: str | None = None) -> None:
     """``check_clean`` always, ``check_same`` when PyTorch ran."""
-    check_clean(ours, names, case)
+    check_clean(ours, names, case, also)
     if have_torch:
         check_same(ours, theirs, case, also, stricter)

@@ -158,29 +158,57 @@ LAYERS: dict[type, Layer] = {
     nn.AdaptiveAvgPool1d: _pool(1, "adaptive"), nn.AdaptiveAvgPool2d: _pool(2, "adaptive"),
 }
 
-# Containers are judged on what can go wrong with them: a non-module child, an index or key not held.
-CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+# Containers are judged on what can go wrong with them: a non-module child, an index or key not held or of the
+# wrong type. Each case runs on ``lib`` (``nn`` or ``torch.nn``); the names are what the error must mention.
+CONTAINERS: dict[type, dict[str, tuple[Callable, tuple[str, ...]]]] = {
+    nn.Sequential: {"child": (lambda lib: lib.Sequential(lib.ReLU(), 3), ("int",)),
+                    "index": (lambda lib: lib.Sequential(lib.ReLU())[2], ("index 2",)),
+                    "index type": (lambda lib: lib.Sequential(lib.ReLU())["x"], ("index",))},
+    nn.ModuleList: {"child": (lambda lib: lib.ModuleList([lib.ReLU(), 3]), ("int",)),
+                    "append": (lambda lib: lib.ModuleList([]).append(4), ("int",)),
+                    "index": (lambda lib: lib.ModuleList([lib.ReLU()])[-2], ("index -2",)),
+                    "index type": (lambda lib: lib.ModuleList([lib.ReLU()])[1.5], ("index",))},
+    nn.ModuleDict: {"child": (lambda lib: lib.ModuleDict({"a": 3}), ("int",)),
+                    "key": (lambda lib: lib.ModuleDict({"a": lib.ReLU()})["b"], ("'b'",)),
+                    "name type": (lambda lib: lib.ModuleDict({3: lib.ReLU()}), ("name",)),
+                    "name": (lambda lib: lib.ModuleDict({"a.b": lib.ReLU()}), ("a.b",))},
+}
 
 
 @dataclass(frozen=True)
 class Loss:
     """A loss function and its module: ``target`` is ``"same"`` (a float target of the input's shape),
     ``"index"`` (class ids, the input's shape without axis 1) or ``"probability"`` (BCE: input and target in
-    [0, 1]); ``bad`` maps options to out-of-range or wrongly typed values."""
+    [0, 1]); ``bad`` maps options to out-of-range or wrongly typed values, ``stricter`` case labels to the
+    reason we raise where PyTorch returns a result (as for ``Layer``)."""
 
     function: Callable
     module: type
     target: str = "same"
     bad: dict = field(default_factory=dict)
+    stricter: dict = field(default_factory=dict)
 
+
+# PyTorch broadcasts a target of another shape with a warning; we refuse it (a silent broadcast of (N, 1) against
+# (N,) is the classic wrong loss), for every loss with a same-shape target.
+_NO_BROADCAST = {"target shape": "a target of another shape is refused, not broadcast with a warning"}
+# PyTorch's dtype rules differ from loss to loss (mse takes a bool target, l1 does not; mse and l1 promote an
+# integer input, huber does not); ours is one rule: a floating input, a numeric (non-bool) target.
+_INT_INPUT = {"input dtype": "the input (a prediction) must be floating; PyTorch promotes an integer one here"}
+_BOOL_TARGET = {"target dtype": "a boolean target is refused (cast the mask); PyTorch takes it here"}
 
 LOSSES: list[Loss] = [
-    Loss(F.mse_loss, nn.MSELoss), Loss(F.l1_loss, nn.L1Loss),
-    Loss(F.huber_loss, nn.HuberLoss, bad={"delta": [0.0, -1.0, "1"]}),
-    Loss(F.smooth_l1_loss, nn.SmoothL1Loss, bad={"beta": [-1.0, "1"]}),
-    Loss(F.binary_cross_entropy, nn.BCELoss, "probability"),
-    Loss(F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss),
-    Loss(F.cross_entropy, nn.CrossEntropyLoss, "index", bad={"label_smoothing": [-0.1, 1.5, "0.1"]}),
+    Loss(F.mse_loss, nn.MSELoss, stricter=_NO_BROADCAST | _INT_INPUT | _BOOL_TARGET),
+    Loss(F.l1_loss, nn.L1Loss, stricter=_NO_BROADCAST | _INT_INPUT),
+    Loss(F.huber_loss, nn.HuberLoss, bad={"delta": [0.0, -1.0, "1"]}, stricter=_NO_BROADCAST | _BOOL_TARGET),
+    Loss(F.smooth_l1_loss, nn.SmoothL1Loss, bad={"beta": [-1.0, "1"]},
+         stricter=_NO_BROADCAST | _INT_INPUT | _BOOL_TARGET),
+
+    Loss(F.binary_cross_entropy, nn.BCELoss, "probability", stricter=_NO_BROADCAST),
+    Loss(F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss, stricter=_NO_BROADCAST),
+    # PyTorch checks label_smoothing only when it is positive, so a negative one silently means none
+    Loss(F.cross_entropy, nn.CrossEntropyLoss, "index", bad={"label_smoothing": [-0.1, 1.5, "0.1"]},
+         stricter={"option": "a label_smoothing outside [0, 1] is refused, negative too"}),
     Loss(F.nll_loss, nn.NLLLoss, "index"),
-    Loss(F.kl_div, nn.KLDivLoss),
+    Loss(F.kl_div, nn.KLDivLoss, stricter=_NO_BROADCAST),
 ]

@@ -19,7 +19,7 @@ import autograd_core as ag
 import nn
 
 from .bad_input_harness import Raised, judge, outcome
-from .bad_input_specs import CONTAINERS, LAYERS, Layer
+from .bad_input_specs import CONTAINERS, LAYERS, LOSSES, Layer, Loss
 
 EXAMPLES = settings(max_examples=12, deadline=None)
 
@@ -41,8 +41,6 @@ def _exported(namespace, base: type) -> list[type]:
 # ----------------------------------------------------------------------------- completeness
 def test_every_exported_module_declares_bad_input_metadata():
     """A layer, activation, container or loss module exported by ``nn`` without a record here fails."""
-    from .bad_input_specs import LOSSES
-
     covered = set(LAYERS) | set(CONTAINERS) | {loss.module for loss in LOSSES} | {nn.Module}
     missing = sorted(cls.__name__ for cls in _exported(nn, nn.Module) if cls not in covered)
     assert not missing, f"no bad-input metadata in tests/bad_input_specs.py for {missing}"
@@ -155,3 +153,118 @@ def _wrong_type(value, expected) -> bool:
     if isinstance(expected, (str, tuple)):
         return not isinstance(value, type(expected))
     return False
+
+
+# ----------------------------------------------------------------------------- containers
+CONTAINER_CASES = [(cls, label) for cls, cases in CONTAINERS.items() for label in cases]
+
+
+@pytest.mark.parametrize("cls, label", CONTAINER_CASES, ids=[f"{c.__name__}-{k}" for c, k in CONTAINER_CASES])
+def test_container_bad_inputs(reference, cls, label):
+    case, names = CONTAINERS[cls][label]
+    ours = outcome(lambda: case(nn))
+    theirs = None if reference is None else outcome(lambda: case(reference.nn))
+    assert isinstance(ours, Raised) == isinstance(theirs, Raised) or theirs is None, (ours, theirs)
+    if isinstance(ours, Raised):  # a missing key is PyTorch's KeyError (a dict's), the only place it belongs
+        judge(ours, theirs, names, f"{cls.__name__} {label}", theirs is not None, also=(KeyError,))
+
+
+# ----------------------------------------------------------------------------- losses
+_CLASSES = 3
+
+
+def _loss_target(rng, loss: Loss, shape: tuple, dtype: str | None = None, exact: bool = False) -> np.ndarray:
+    """A valid target for an input of ``shape`` (of ``dtype`` when given: a wrong one; of ``shape`` itself when
+    ``exact``: a wrong shape)."""
+    if loss.target == "index" and not exact:
+        shape = shape[:1] + shape[2:] if len(shape) >= 2 else ()
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    if loss.target == "index":
+        values = rng.integers(0, _CLASSES, shape)
+        return values.astype(dtype) if dtype else values
+    values = rng.random(shape) if loss.target == "probability" else rng.standard_normal(shape)
+    return values.astype(dtype or "float32")
+
+
+@st.composite
+def _loss_case(draw, loss: Loss):
+    """``(label, input, target, options, names)`` for one bad (or edge) call of ``loss``."""
+    kinds = ["target shape", "rank", "input dtype", "target dtype", "empty", "reduction"] + \
+        (["range"] if loss.target != "same" else []) + (["option"] if loss.bad else [])
+    label = draw(st.sampled_from(kinds))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    shape = (4, _CLASSES)
+    if label == "rank":
+        shape = (4, _CLASSES, 2, 2)[:draw(st.sampled_from([0, 1, 3, 4]))]
+    elif label == "empty":
+        shape = (0, _CLASSES)
+    x = rng.random(shape).astype("float32") if loss.target == "probability" else \
+        rng.standard_normal(shape).astype("float32")
+    target, options = _loss_target(rng, loss, shape), {}
+    names = (str(x.shape), str(target.shape))
+    if label == "target shape":
+        tshape = draw(st.lists(st.integers(1, 4), max_size=3).map(tuple).filter(lambda s: s != target.shape))
+        target = _loss_target(rng, loss, tshape, exact=True)
+        names = (str(tshape),)
+    elif label == "input dtype":
+        dtype = draw(st.sampled_from(["int64", "bool"]))
+        x, names = (rng.random(shape) < 0.5) if dtype == "bool" else rng.integers(0, 2, shape), (dtype,)
+    elif label == "target dtype":
+        dtype = draw(st.sampled_from(["float32", "bool"] if loss.target == "index" else ["int64", "bool"]))
+        target, names = _loss_target(rng, loss, shape, dtype), (dtype, "target", "integer")
+    elif label == "range" and loss.target == "index":
+        # class ids past C or negative (other than ignore_index=-100)
+        target = target + draw(st.sampled_from([_CLASSES, -_CLASSES - 1, 7]))
+        names = ("target",)
+    elif label == "range":
+        which = draw(st.sampled_from(["input", "target"]))
+        bad = draw(st.sampled_from([-0.5, 1.5, float("nan")]))
+        (x if which == "input" else target)[0, 0] = bad
+        names = (which,)
+    elif label == "reduction":
+        options, names = {"reduction": draw(st.sampled_from(["avg", None, "batchmean", 1]))}, ("reduction",)
+    elif label == "option":
+        name = draw(st.sampled_from(sorted(loss.bad)))
+        options, names = {name: draw(st.sampled_from(loss.bad[name]))}, (name,)
+    if options.get("reduction") == "batchmean" and loss.module is nn.KLDivLoss:
+        options = {"reduction": "mean "}
+    return label, x, target, options, names
+
+
+def _run_loss(torch, loss: Loss, x, target, options: dict, via_module: bool):
+    """Our outcome and PyTorch's (None without it) for the loss (function or module) on ``x`` and ``target``."""
+    def ours():
+        fn = loss.module(**options) if via_module else lambda a, b: loss.function(a, b, **options)
+        return fn(ag.tensor(x), target)
+
+    if torch is None:
+        return outcome(ours), None
+
+    def theirs():
+        name = loss.function.__name__
+        fn = getattr(torch.nn, loss.module.__name__)(**options) if via_module else \
+            lambda a, b: getattr(torch.nn.functional, name)(a, b, **options)
+        return fn(torch.from_numpy(np.array(x)), torch.from_numpy(np.array(target)))
+
+    return outcome(ours), outcome(theirs)
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.function.__name__)
+@EXAMPLES
+@given(data=st.data())
+def test_loss_bad_inputs(reference, loss, data):
+    label, x, target, options, names = data.draw(_loss_case(loss), label="case")
+    via_module = data.draw(st.booleans(), label="via module")
+    ours, theirs = _run_loss(reference, loss, x, target, options, via_module)
+    spelling = loss.module.__name__ if via_module else loss.function.__name__
+    judge(ours, theirs, names, f"{spelling}({options}) on {label}: input {x.dtype}{x.shape}, target "
+          f"{target.dtype}{target.shape}", theirs is not None, stricter=loss.stricter.get(label))
+
+
+def test_every_functional_loss_declares_bad_input_metadata():
+    import nn.functional.losses as losses
+
+    covered = {loss.function for loss in LOSSES}
+    missing = sorted(name for name in losses.__all__ if getattr(losses, name) not in covered)
+    assert not missing, f"no bad-input metadata in tests/bad_input_specs.py for {missing}"

@@ -1,4 +1,5 @@
-"""Utilities beside the engine, mirroring ``torch.utils``: today the data pipeline in ``data``."""
+"""Utilities beside the engine, mirroring ``torch.utils``: the data pipeline in ``data``, and the argument
+``checks`` that ``nn`` and ``optim`` share (internal, not exported)."""
 from . import data
 
 __all__ = ["data"]

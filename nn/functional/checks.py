@@ -10,6 +10,10 @@ import numbers
 
 import numpy as np
 
+from autograd_core.utils.checks import check_real
+
+__all__ = ["check_real", "check_int", "ntuple", "sizes", "check_dropout_p", "check_floating"]
+
 
 def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))

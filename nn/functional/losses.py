@@ -16,6 +16,7 @@ from autograd_core import Tensor
 from autograd_core.tensor import data_of
 
 from .activations import _log1p_exp, log_softmax
+from .checks import check_floating, check_real
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div"]
@@ -37,16 +38,23 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _as_tensor(value, like: Tensor) -> Tensor:
-    """``value`` as a Tensor; raw floating data takes ``like``'s dtype (numpy data never upcasts float32)."""
+    """``value`` as a Tensor; raw floating data takes a floating ``like``'s dtype (numpy data never upcasts float32)."""
     if isinstance(value, Tensor):
         return value
     value = np.asarray(value)
-    return Tensor(value.astype(like.dtype) if value.dtype.kind == "f" else value)
+    return Tensor(value.astype(like.dtype) if value.dtype.kind == "f" and like.dtype.kind == "f" else value)
 
 
-def _paired(name: str, input: Tensor, target) -> Tensor:
-    """``target`` as a Tensor, after checking it has ``input``'s shape (no silent broadcasting)."""
+def _paired(name: str, input: Tensor, target, floating_target: bool = False) -> Tensor:
+    """``target`` as a Tensor, after checking it has ``input``'s shape (no silent broadcasting) and the dtypes.
+
+    The input (a prediction) must be floating; the target may be integer where PyTorch promotes it
+    (regression losses) unless ``floating_target``, and never boolean (cast a mask first).
+    """
+    check_floating(name, input=input)
     target = _as_tensor(target, input)
+    if target.dtype == np.bool_ or (floating_target and target.dtype.kind != "f"):
+        raise TypeError(f"{name}: target ({target.dtype}) must be {'floating' if floating_target else 'numeric'}")
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     return target
@@ -71,6 +79,7 @@ def _huber(diff: Tensor, delta: float) -> Tensor:
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """Huber loss: quadratic for errors below ``delta``, linear (slope ``delta``) above."""
+    check_real(delta, "delta")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     return _reduce(_huber(input - _paired("huber_loss", input, target), delta), reduction)
@@ -78,6 +87,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
 
 def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Huber loss divided by ``beta`` (slope 1 above ``beta``); plain L1 when ``beta == 0``."""
+    check_real(beta, "beta")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     diff = input - _paired("smooth_l1_loss", input, target)
@@ -94,12 +104,13 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
     (a saturated prediction) the loss is the clamped value plus ``((p - t)² - (p₀ - t)²) / 2e-12``, a term
     that is zero in value and carries exactly that gradient; elsewhere it is the plain formula.
     """
-    target = _paired("binary_cross_entropy", input, target)
+    target = _paired("binary_cross_entropy", input, target, floating_target=True)
     p = input.data
-    if not np.all((p >= 0) & (p <= 1)):  # NaN fails both comparisons, as in PyTorch's check
-        bad = p[~((p >= 0) & (p <= 1))].flat[0]
-        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got {bad}; use "
-                         "binary_cross_entropy_with_logits for logits")
+    for name, values in (("input", p), ("target", target.data)):
+        if not np.all((values >= 0) & (values <= 1)):  # NaN fails both comparisons, as in PyTorch's check
+            bad = values[~((values >= 0) & (values <= 1))].flat[0]
+            raise ValueError(f"binary_cross_entropy: {name} must hold probabilities in [0, 1], got {bad}"
+                             + ("; use binary_cross_entropy_with_logits for logits" if name == "input" else ""))
     saturated = p * (1 - p) < _BCE_EPS
     if saturated.any():
         with np.errstate(divide="ignore"):
@@ -121,7 +132,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
 
     ``pos_weight`` (broadcast over the last, class dimension) scales the positive term.
     """
-    target = _paired("binary_cross_entropy_with_logits", input, target)
+    target = _paired("binary_cross_entropy_with_logits", input, target, floating_target=True)
     softplus_neg = _log1p_exp(-input)  # -log sigmoid(x)
     if pos_weight is not None:
         softplus_neg = softplus_neg * ((_as_tensor(pos_weight, input) - 1) * target + 1)
@@ -129,13 +140,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def _class_dim(input: Tensor) -> int:
+def _class_dim(input: Tensor, name: str) -> int:
+    """The class axis of floating logits or log-probabilities: 1, or 0 for one unbatched sample (C,)."""
+    check_floating(name, input=input)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input of shape () has no class dimension: expected (N, C, ...) or (C,)")
     return 1 if input.ndim >= 2 else 0
 
 
 def _class_weight(weight, input: Tensor, name: str) -> np.ndarray:
     """Per-class weights shaped to broadcast along the class dimension (all ones when ``None``)."""
-    dim = _class_dim(input)
+    dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[dim]
     w = np.ones(classes) if weight is None else np.asarray(data_of(weight))
     if w.shape != (classes,):
@@ -146,7 +161,7 @@ def _class_weight(weight, input: Tensor, name: str) -> np.ndarray:
 def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """One-hot (bool) of class-index ``target`` in ``input``'s layout (False where ignored) and the kept mask."""
     t = np.asarray(data_of(target))
-    dim = _class_dim(input)
+    dim = _class_dim(input, name)
     classes = input.shape[dim]
     expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
     if t.dtype.kind not in "iu":
@@ -158,8 +173,8 @@ def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.nd
     kept = t != ignore_index
     if t.size and (t.min() < 0 or t.max() >= classes):  # two reductions in the common case, then the exact test
         bad = kept & ((t < 0) | (t >= classes))
-        if bad.any():
-            raise ValueError(f"{name}: target class {t[bad].flat[0]} is out of range [0, {classes}) "
+        if bad.any():  # PyTorch's IndexError
+            raise IndexError(f"{name}: target class {t[bad].flat[0]} is out of range [0, {classes}) "
                              f"(ignore_index={ignore_index})")
     kept = np.expand_dims(kept, dim)
     onehot = np.expand_dims(t, dim) == np.arange(classes).reshape((classes,) + (1,) * (input.ndim - dim - 1))
@@ -177,7 +192,7 @@ def _class_loss(logp: Tensor, coef: np.ndarray, reduction: str, counted: float) 
     if not np.isfinite(logp.data).all():  # a -inf log-probability of a class with no weight adds 0, not NaN
         logp = ag.where(coef != 0, logp, 0.0)
     if reduction == "none":
-        return ag.sum(logp * (-coef).astype(logp.dtype), axis=_class_dim(logp))
+        return ag.sum(logp * (-coef).astype(logp.dtype), axis=1 if logp.ndim >= 2 else 0)
     total = counted if reduction == "mean" else 1.0
     loss = ag.sum(logp * (coef * (-1.0 / total if total else 0.0)).astype(logp.dtype))
     return loss if total else loss + math.nan
@@ -198,9 +213,10 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100, 
     The weighted ``'mean'`` divides by the summed weight of non-ignored index targets, and by
     the number of samples for probability targets, as PyTorch does.
     """
+    check_real(label_smoothing, "label_smoothing")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    dim = _class_dim(input)
+    dim = _class_dim(input, "cross_entropy")
     classes = input.shape[dim]
     w = _class_weight(weight, input, "cross_entropy")
     logp = log_softmax(input, dim)
@@ -224,11 +240,12 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
     ``'mean'`` averages over all elements (PyTorch's definition); ``'batchmean'`` divides the
     sum by the batch size, which gives the true KL divergence.
     """
-    target = _paired("kl_div", input, target)
+    target = _paired("kl_div", input, target, floating_target=True)
     if log_target:
         loss = ag.exp(target) * (target - input)
     else:
-        loss = target * (ag.log(ag.where(target > 0, target, 1.0)) - input)
+        # 0 where t = 0; NaN for a negative t, as PyTorch's xlogy gives
+        loss = target * (ag.log(ag.where(target == 0, 1.0, target)) - input)
     if reduction == "batchmean":
         return ag.sum(loss) / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)

@@ -1,0 +1,17 @@
+"""Argument checks shared by ``nn`` and ``optim``: a hyper-parameter of the wrong type raises a ``TypeError``
+that names it, instead of failing later inside a comparison (``'<=' not supported between str and int``)."""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def check_real(value: Any, name: str) -> None:
+    """Raise ``TypeError`` naming the argument unless ``value`` is a real number (not a bool or string)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Tensor)) or (
+            isinstance(value, Tensor) and value.numel() != 1):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
