@@ -32,9 +32,7 @@ class _AdamFamily(Optimizer):
 
     def _validate(self, group: dict) -> None:
         check_nonnegative(group, "eps", "weight_decay")
-        if len(group["betas"]) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {group['betas']}")
-        for i, beta in enumerate(group["betas"]):
+        for i, beta in enumerate(as_pair(group["betas"], "betas")):
             check_unit_interval(beta, f"beta parameter at index {i}")
 
     def _init_state(self, p: Tensor, group: dict) -> dict:

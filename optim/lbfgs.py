@@ -17,6 +17,8 @@ import numpy as np
 
 from autograd_core import Tensor, enable_grad, no_grad
 
+from autograd_core.utils.checks import check_int
+
 from .optimizer import Optimizer, check_nonnegative
 
 
@@ -117,7 +119,7 @@ class LBFGS(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
-        max_eval = max_iter * 5 // 4 if max_eval is None else max_eval
+        max_eval = check_int(max_iter, "max_iter") * 5 // 4 if max_eval is None else max_eval
         super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
                                       tolerance_change=tolerance_change, history_size=history_size,
                                       line_search_fn=line_search_fn))
@@ -126,9 +128,8 @@ class LBFGS(Optimizer):
 
     def _validate(self, group: dict) -> None:
         check_nonnegative(group, "tolerance_grad", "tolerance_change")
-        if group["max_iter"] < 1 or group["max_eval"] < 1 or group["history_size"] < 1:
-            raise ValueError(f"LBFGS: max_iter, max_eval and history_size must be >= 1, got {group['max_iter']}, "
-                             f"{group['max_eval']}, {group['history_size']}")
+        for name in ("max_iter", "max_eval", "history_size"):
+            check_int(group[name], name)  # PyTorch takes max_iter=0 (a step that does nothing): refused here
         if group["line_search_fn"] not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got {group['line_search_fn']!r}")
 

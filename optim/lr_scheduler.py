@@ -15,15 +15,21 @@ import math
 from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
+from autograd_core.utils.checks import check_int
+
 from .optimizer import Optimizer, check_real
+
+
+def _check_optimizer(optimizer: Any) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
 class LRScheduler:
     """Base: records ``initial_lr`` in each group (``base_lrs``), counts ``last_epoch`` and applies ``get_lr``."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -87,7 +93,9 @@ class MultiStepLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
         check_real(gamma, "gamma")
-        self.milestones, self.gamma = Counter(milestones), gamma
+        if isinstance(milestones, str) or not isinstance(milestones, Iterable):
+            raise TypeError(f"milestones must be a sequence of epochs, got {type(milestones).__name__} {milestones!r}")
+        self.milestones, self.gamma = Counter(check_int(m, "milestones", 0) for m in milestones), gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -114,6 +122,7 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
+        _check_optimizer(optimizer)
         groups = len(optimizer.param_groups)
         self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
         if len(self.lr_lambdas) != groups:
@@ -137,7 +146,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        if T_max < 1:
+        check_real(T_max, "T_max"), check_real(eta_min, "eta_min")
+        if T_max < 1:  # PyTorch takes any T_max and divides by it; <= 0 makes no schedule
             raise ValueError(f"Invalid T_max: {T_max!r} (must be >= 1)")
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
@@ -158,6 +168,8 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1) -> None:
+        check_real(start_factor, "start_factor"), check_real(end_factor, "end_factor")
+        check_real(total_iters, "total_iters")
         if not 0 < start_factor <= 1:
             raise ValueError(f"Invalid start_factor: {start_factor!r} (must be in (0, 1])")
         if not 0 <= end_factor <= 1:
@@ -180,6 +192,7 @@ class InverseTimeLR(LRScheduler):
     """Inverse-time decay ``lr = lr0 / (1 + decay_rate·epoch)``: steps sum to infinity, squares do not."""
 
     def __init__(self, optimizer: Optimizer, decay_rate: float, last_epoch: int = -1) -> None:
+        check_real(decay_rate, "decay_rate")
         if not decay_rate >= 0:
             raise ValueError(f"Invalid decay_rate: {decay_rate!r} (must be >= 0)")
         self.decay_rate = decay_rate
@@ -193,6 +206,7 @@ class InverseSqrtLR(LRScheduler):
     """Inverse-square-root decay ``lr = k·lr0 / √(epoch + 1)``."""
 
     def __init__(self, optimizer: Optimizer, k: float, last_epoch: int = -1) -> None:
+        check_real(k, "k")
         if not k > 0:
             raise ValueError(f"Invalid k: {k!r} (must be > 0)")
         self.k = k
@@ -208,8 +222,10 @@ def _per_group(name: str, optimizer: Optimizer, value) -> list:
     if isinstance(value, (list, tuple)):
         if len(value) != groups:
             raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * groups
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * groups
+    for v in values:
+        check_real(v, name)
+    return values
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -222,6 +238,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
+        check_real(T_0, "T_0"), check_real(T_mult, "T_mult"), check_real(eta_min, "eta_min")
         if not isinstance(T_0, int) or T_0 <= 0:
             raise ValueError(f"Expected positive integer T_0, but got {T_0!r}")
         if not isinstance(T_mult, int) or T_mult < 1:
@@ -277,14 +294,19 @@ class OneCycleLR(LRScheduler):
                  base_momentum: float | Sequence[float] = 0.85, max_momentum: float | Sequence[float] = 0.95,
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
+        for name, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            check_real(value, name)
+            if not value > 0:
+                raise ValueError(f"Invalid {name}: {value!r} (must be > 0)")
         if total_steps is not None:
+            check_real(total_steps, "total_steps")  # PyTorch's types: TypeError for a string, ValueError for 2.5
             if not isinstance(total_steps, int) or total_steps <= 0:
                 raise ValueError(f"Expected positive integer total_steps, but got {total_steps!r}")
             self.total_steps = total_steps
         elif epochs is not None and steps_per_epoch is not None:
             for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+                check_real(value, name)
                 if not isinstance(value, int) or value <= 0:
                     raise ValueError(f"Expected positive integer {name}, but got {value!r}")
             self.total_steps = epochs * steps_per_epoch
@@ -361,18 +383,17 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr: float | Sequence[float] = 0, eps: float = 1e-8) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
+        for name, value in (("factor", factor), ("threshold", threshold), ("eps", eps)):
+            check_real(value, name)
+        check_int(patience, "patience", 0), check_int(cooldown, "cooldown", 0)
         if not factor < 1.0:
             raise ValueError(f"Invalid factor: {factor!r} (must be < 1)")
         if mode not in ("min", "max"):
             raise ValueError(f"Invalid mode: {mode!r} (must be 'min' or 'max')")
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"Invalid threshold_mode: {threshold_mode!r} (must be 'rel' or 'abs')")
-        groups = len(optimizer.param_groups)
-        self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
-        if len(self.min_lrs) != groups:
-            raise ValueError(f"expected {groups} min_lrs, got {len(self.min_lrs)}")
+        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
         self.optimizer = optimizer
         self.mode, self.factor, self.patience, self.threshold = mode, factor, patience, threshold
         self.threshold_mode, self.cooldown, self.eps = threshold_mode, cooldown, eps

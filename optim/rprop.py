@@ -7,7 +7,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, as_pair
 
 
 class Rprop(Optimizer):
@@ -26,14 +26,15 @@ class Rprop(Optimizer):
 
     def __init__(self, params: Iterable, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), maximize: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize))
+        super().__init__(params, dict(lr=lr, etas=as_pair(etas, "etas"), step_sizes=as_pair(step_sizes, "step_sizes"),
+                                      maximize=maximize))
 
     def _validate(self, group: dict) -> None:
-        eta_minus, eta_plus = group["etas"]
+        eta_minus, eta_plus = as_pair(group["etas"], "etas")
         if not 0.0 < eta_minus < 1.0 < eta_plus:
             raise ValueError(f"Invalid eta values: {group['etas']!r} (need 0 < etaminus < 1 < etaplus)")
-        low, high = group["step_sizes"]
-        if not 0.0 <= low <= high:
+        low, high = as_pair(group["step_sizes"], "step_sizes")
+        if not 0.0 <= low <= high:  # PyTorch does not check; a negative step size would step uphill
             raise ValueError(f"Invalid step_sizes: {group['step_sizes']!r} (need 0 <= min <= max)")
 
     def _init_state(self, p: Tensor, group: dict) -> dict:

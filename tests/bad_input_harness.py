@@ -8,7 +8,8 @@ compatible type. PyTorch raises ``RuntimeError`` from its C++ checks for what Py
 type; our convention (README, "Bad inputs") is the Python type, so its ``RuntimeError`` accepts our
 ``ValueError``/``TypeError``/``IndexError``, and its ``NotImplementedError`` for a dtype without a kernel our
 ``TypeError``. PyTorch's own ``AssertionError``/``ZeroDivisionError`` (Python checks inside a few of its
-constructors) accept our ``ValueError``. A case may accept more (``also``), and a layer may declare cases where
+constructors) accept our ``ValueError``, its ``AttributeError`` (it tripped over an object of the wrong type)
+our ``TypeError``. A case may accept more (``also``), and a layer may declare cases where
 we refuse what PyTorch accepts (``stricter``, each with its reason).
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from autograd_core import Tensor
 
 _COMPATIBLE = {RuntimeError: (RuntimeError, ValueError, TypeError, IndexError),
                NotImplementedError: (NotImplementedError, TypeError),
-               AssertionError: (ValueError,), ZeroDivisionError: (ValueError,)}
+               AssertionError: (ValueError,), ZeroDivisionError: (ValueError,), AttributeError: (TypeError,)}
 _PUBLIC = (ValueError, TypeError, IndexError, RuntimeError, NotImplementedError)
 # numpy's own words, which would mean a check is missing and numpy tripped over the input instead
 _NUMPY_WORDS = ("could not be broadcast", "operands could not", "broadcast input array", "ufunc", "numpy boolean",
@@ -58,7 +59,7 @@ def check_clean(ours: Any, names: tuple[str, ...], case: str, also: tuple = ()) 
     error, text = ours.error, str(ours.error)
     assert isinstance(error, _PUBLIC + tuple(also)), f"{case}: obscure exception {ours!r}"
     assert not any(w in text for w in _NUMPY_WORDS), f"{case}: numpy's message leaked out: {ours!r}"
-    assert any(n in text for n in names), f"{case}: the message names none of {names}: {ours!r}"
+    assert any(n.lower() in text.lower() for n in names), f"{case}: the message names none of {names}: {ours!r}"
 
 
 def _leaves(value: Any) -> list:

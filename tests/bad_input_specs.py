@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import nn
 import nn.functional as F
+import optim
+from optim import lr_scheduler
 
 _NEG = [0, -1, -2]          # sizes, kernels, strides that must be positive
 _PADS = [-1, -3]            # paddings must be non-negative
@@ -212,3 +214,75 @@ LOSSES: list[Loss] = [
     Loss(F.nll_loss, nn.NLLLoss, "index"),
     Loss(F.kl_div, nn.KLDivLoss, stricter=_NO_BROADCAST),
 ]
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """An optimizer or scheduler class: ``args`` are valid keywords, ``bad`` out-of-range or wrongly typed values
+    per argument, ``reference(torch, args)`` the PyTorch equivalent when PyTorch has no class of the name (built
+    with the valid ``args`` only), ``stricter`` as for ``Layer`` (labels ``"arg:NAME"``)."""
+
+    args: dict = field(default_factory=dict)
+    bad: dict = field(default_factory=dict)
+    reference: Callable | None = None
+    stricter: dict = field(default_factory=dict)
+
+
+_LR = {"lr": [-0.1, "0.1", None]}
+_DECAY = {"weight_decay": [-0.1, "0"], "eps": [-1e-8, "1e-8"]}
+_BETAS = {"betas": [(1.0, 0.999), (0.9, -0.1), 0.9, (0.9,), ("0.9", 0.999)]}
+
+OPTIMIZERS: dict[type, Hyper] = {
+    optim.SGD: Hyper(dict(lr=0.1), _LR | {"momentum": [-0.5, "0.9"], "weight_decay": [-0.1, "0"],
+                                          "dampening": ["0"], "nesterov": [True]}),
+    optim.Adagrad: Hyper({}, _LR | _DECAY | {"lr_decay": [-0.1, "0"], "initial_accumulator_value": [-0.1]}),
+    optim.RMSprop: Hyper({}, _LR | _DECAY | {"alpha": [-0.1, "0.99"], "momentum": [-0.5]}),
+    optim.Adadelta: Hyper({}, _LR | _DECAY | {"rho": [-0.1, 1.5, "0.9"]}),
+    optim.Rprop: Hyper({}, _LR | {"etas": [(1.5, 1.2), (0.5, 0.9), 0.5, ("a", 1.2), (0.5,)],
+                                  "step_sizes": [(-1.0, 50.0), 1e-6, (1e-6, "50"), (1e-6,)]},
+                       stricter={"arg:step_sizes": "a negative minimum step size is refused (PyTorch does not check)"}),
+    optim.Adam: Hyper({}, _LR | _DECAY | _BETAS),
+    optim.AdamW: Hyper({}, _LR | _DECAY | _BETAS),
+    optim.NAdam: Hyper({}, _LR | _DECAY | _BETAS | {"momentum_decay": [-0.1, "0.004"]}),
+    optim.LBFGS: Hyper(dict(lr=0.5), _LR | {"max_iter": [0, "20"], "history_size": [0, -1, 2.5],
+                                            "line_search_fn": ["wolfe"], "tolerance_grad": ["1e-7"]},
+                       stricter={"arg:max_iter": "max_iter=0 (a step that does nothing) is refused"}),
+}
+
+
+def _lambda_reference(factor: Callable):
+    """A PyTorch ``LambdaLR`` with ``factor(args, epoch)``, for schedules PyTorch lacks."""
+    return lambda torch, optimizer, args: torch.optim.lr_scheduler.LambdaLR(optimizer, lambda e: factor(args, e))
+
+
+_NOT_INT = [2.5, "3"]
+SCHEDULERS: dict[type, Hyper] = {
+    lr_scheduler.StepLR: Hyper(dict(step_size=2), {"step_size": [0, -1] + _NOT_INT, "gamma": ["0.1", None]},
+                               stricter={"arg:step_size": "a negative step_size is refused (PyTorch takes it)"}),
+    lr_scheduler.MultiStepLR: Hyper(dict(milestones=[2, 4]), {"milestones": [3, None], "gamma": ["0.1"]},
+                                    stricter={"arg:milestones": "None is refused (PyTorch's Counter(None) silently "
+                                                                "means no milestones)"}),
+    lr_scheduler.ExponentialLR: Hyper(dict(gamma=0.9), {"gamma": ["0.9", None]}),
+    lr_scheduler.LambdaLR: Hyper(dict(lr_lambda=lambda e: 0.5 ** e), {"lr_lambda": [3, [abs, abs]]}),
+    lr_scheduler.CosineAnnealingLR: Hyper(dict(T_max=4), {"T_max": [0, -1] + _NOT_INT, "eta_min": ["0"]},
+                                          stricter={"arg:T_max": "a T_max < 1 is refused (PyTorch takes it)"}),
+    lr_scheduler.LinearLR: Hyper({}, {"start_factor": [0.0, 1.5, "0.5"], "end_factor": [-0.1, 1.5, "1"],
+                                      "total_iters": [-1] + _NOT_INT}),
+    lr_scheduler.InverseTimeLR: Hyper(dict(decay_rate=0.5), {"decay_rate": [-1.0, "0.5"]},
+                                      _lambda_reference(lambda a, e: 1 / (1 + a["decay_rate"] * e))),
+    lr_scheduler.InverseSqrtLR: Hyper(dict(k=2.0), {"k": [0.0, -1.0, "1"]},
+                                      _lambda_reference(lambda a, e: a["k"] / (e + 1) ** 0.5)),
+    lr_scheduler.ReduceLROnPlateau: Hyper(dict(patience=1), {
+        "mode": ["avg"], "factor": [1.0, 1.5, "0.1"], "patience": [-1] + _NOT_INT, "threshold": ["1e-4"],
+        "threshold_mode": ["ratio"], "cooldown": [-1, "0"], "min_lr": [[0.0, 0.0], "0", -1.0], "eps": ["1e-8"]},
+        stricter={"arg:cooldown": "a negative cooldown is refused (PyTorch takes it)",
+                  "arg:patience": "a negative patience is refused (PyTorch takes it)"}),
+    lr_scheduler.CosineAnnealingWarmRestarts: Hyper(dict(T_0=3), {"T_0": [0, -1] + _NOT_INT,
+                                                                  "T_mult": [0, 1.5], "eta_min": ["0"]}),
+    lr_scheduler.OneCycleLR: Hyper(dict(max_lr=1.0, total_steps=10), {
+        "max_lr": ["1", [1.0, 2.0], -1.0], "total_steps": [0, -1] + _NOT_INT, "pct_start": [1.5, -0.1, "0.3"],
+        "anneal_strategy": ["exp"], "div_factor": ["25", 0.0], "final_div_factor": ["1e4"],
+        "base_momentum": ["0.85"], "three_phase": ["yes"]}),
+}
+# every scheduler is also given something that is not an optimizer, and a resumed epoch without initial_lr
+_EVERY_SCHEDULER = {"optimizer": [None, "sgd"], "last_epoch": [3]}

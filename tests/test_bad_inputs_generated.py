@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 import autograd_core as ag
 import nn
+import optim
+from optim import lr_scheduler
 
 from .bad_input_harness import Raised, judge, outcome
-from .bad_input_specs import CONTAINERS, LAYERS, LOSSES, Layer, Loss
+from .bad_input_specs import _EVERY_SCHEDULER, CONTAINERS, LAYERS, LOSSES, OPTIMIZERS, SCHEDULERS, Layer, Loss
 
 EXAMPLES = settings(max_examples=12, deadline=None)
 
@@ -267,4 +269,110 @@ def test_every_functional_loss_declares_bad_input_metadata():
 
     covered = {loss.function for loss in LOSSES}
     missing = sorted(name for name in losses.__all__ if getattr(losses, name) not in covered)
+    assert not missing, f"no bad-input metadata in tests/bad_input_specs.py for {missing}"
+
+
+# ----------------------------------------------------------------------------- optimizers and schedulers
+_START, _GOAL = np.array([1.0, -2.0, 0.5], np.float32), np.array([0.3, 0.1, -0.2], np.float32)
+
+
+def _trajectory(lib, make, steps: int = 3) -> list:
+    """The parameter after each of ``steps`` closure steps on ``sum((p - goal)²)``; ``lib`` is ours or torch."""
+    p = lib.tensor(_START.copy(), requires_grad=True)
+    goal = lib.tensor(_GOAL)
+    optimizer = make(p)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((p - goal) ** 2).sum()
+        loss.backward()
+        return loss
+
+    trajectory = []
+    for _ in range(steps):
+        optimizer.step(closure)
+        trajectory.append(p.detach().numpy().copy())
+    return trajectory
+
+
+@pytest.mark.parametrize("cls", list(OPTIMIZERS), ids=lambda c: c.__name__)
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_optimizer_bad_hyper_parameters(reference, cls, data):
+    spec = OPTIMIZERS[cls]
+    name = data.draw(st.sampled_from(sorted(spec.bad)), label="argument")
+    value = data.draw(st.sampled_from(spec.bad[name]), label="value")
+    args = {**spec.args, name: value}
+    ours = outcome(lambda: _trajectory(ag, lambda p: cls([p], **args)))
+    theirs = None if reference is None else \
+        outcome(lambda: _trajectory(reference, lambda p: getattr(reference.optim, cls.__name__)([p], **args)))
+    wrong_type = _wrong_type(value, spec.args.get(name) if name in spec.args else
+                             inspect.signature(cls).parameters[name].default)
+    # PyTorch indexes a too short pair or pops an empty history: an IndexError by accident, our ValueError
+    accidental = (ValueError,) if isinstance(theirs, Raised) and type(theirs.error) is IndexError else ()
+    # a pair's message may name one element: "beta parameter at index 1", "eta values"
+    judge(ours, theirs, (name, name.rstrip("s")), f"{cls.__name__}({args})", theirs is not None,
+          also=((TypeError,) if wrong_type else ()) + accidental, stricter=spec.stricter.get(f"arg:{name}"))
+
+
+@pytest.mark.parametrize("cls", list(OPTIMIZERS), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("params, names", [([], ("empty",)), ([1.0], ("float",)), ("p", ("str",))],
+                         ids=["empty", "number", "string"])
+def test_optimizer_bad_parameters(reference, cls, params, names):
+    ours = outcome(lambda: cls(params, **OPTIMIZERS[cls].args))
+    theirs = None if reference is None else \
+        outcome(lambda: getattr(reference.optim, cls.__name__)(params, **OPTIMIZERS[cls].args))
+    judge(ours, theirs, names, f"{cls.__name__}({params!r})", theirs is not None)
+
+
+def _schedule(lib, cls, args: dict, reference=None, epochs: int = 6) -> list:
+    """The learning rates of a scheduler over ``epochs`` steps (ReduceLROnPlateau sees a loss that stalls)."""
+    p = lib.tensor(_START.copy(), requires_grad=True)
+    optimizer = (lib.optim.SGD if lib is not ag else optim.SGD)([p], lr=0.1, momentum=0.9)
+    target = args.get("optimizer", optimizer)
+    rest = {k: v for k, v in args.items() if k != "optimizer"}
+    scheduler = reference(lib, target, rest) if reference is not None else cls(target, **rest)
+    rates = []
+    for epoch in range(epochs):
+        optimizer.step()
+        scheduler.step(1.0 if epoch < 2 else 2.0) if cls.__name__ == "ReduceLROnPlateau" else scheduler.step()
+        rates.append([group["lr"] for group in optimizer.param_groups])
+    return rates
+
+
+@pytest.mark.parametrize("cls", list(SCHEDULERS), ids=lambda c: c.__name__)
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_scheduler_bad_arguments(reference, cls, data):
+    spec = SCHEDULERS[cls]
+    bad = {**_EVERY_SCHEDULER, **spec.bad} if cls is not lr_scheduler.ReduceLROnPlateau else \
+        {**spec.bad, "optimizer": _EVERY_SCHEDULER["optimizer"]}  # it has no last_epoch
+    name = data.draw(st.sampled_from(sorted(bad)), label="argument")
+    value = data.draw(st.sampled_from(bad[name]), label="value")
+    args = {**spec.args, name: value}
+    ours = outcome(lambda: _schedule(ag, cls, args))
+    theirs = None
+    if reference is not None and (spec.reference is None or name == "optimizer"):
+        theirs = outcome(lambda: _schedule(reference, getattr(reference.optim.lr_scheduler, cls.__name__, cls), args,
+                                           None if spec.reference is None else spec.reference))
+    expected = spec.args.get(name) if name in spec.args else inspect.signature(cls).parameters[name].default
+    also = (TypeError,) if _wrong_type(value, expected) else ((KeyError,) if name == "last_epoch" else ())
+    judge(ours, theirs, (name, "Optimizer", "initial_lr"), f"{cls.__name__}({args})", theirs is not None, also=also,
+          stricter=spec.stricter.get(f"arg:{name}"))
+
+
+@pytest.mark.parametrize("cls", [lr_scheduler.InverseTimeLR, lr_scheduler.InverseSqrtLR], ids=lambda c: c.__name__)
+def test_schedules_pytorch_lacks_equal_their_lambda_forms(reference, cls):
+    """The reference the bad-argument cases trust (a PyTorch LambdaLR) gives our rates for valid arguments."""
+    if reference is None:
+        pytest.skip("needs PyTorch")
+    spec = SCHEDULERS[cls]
+    judge(outcome(lambda: _schedule(ag, cls, spec.args)),
+          outcome(lambda: _schedule(reference, cls, spec.args, spec.reference)), (), cls.__name__, True)
+
+
+def test_every_optimizer_and_scheduler_declares_bad_input_metadata():
+    optimizers = [c for c in _exported(optim, optim.Optimizer) if c is not optim.Optimizer]
+    schedulers = [c for c in _exported(lr_scheduler, lr_scheduler.LRScheduler) if c is not lr_scheduler.LRScheduler]
+    missing = sorted(c.__name__ for c in optimizers + schedulers if c not in OPTIMIZERS and c not in SCHEDULERS)
     assert not missing, f"no bad-input metadata in tests/bad_input_specs.py for {missing}"

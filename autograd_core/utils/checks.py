@@ -1,5 +1,6 @@
 """Argument checks shared by ``nn`` and ``optim``: a hyper-parameter of the wrong type raises a ``TypeError``
-that names it, instead of failing later inside a comparison (``'<=' not supported between str and int``)."""
+that names it, instead of failing later inside a comparison (``'<=' not supported between str and int``), and
+one out of range a ``ValueError`` that names it."""
 from __future__ import annotations
 
 import numbers
@@ -15,3 +16,17 @@ def check_real(value: Any, name: str) -> None:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Tensor)) or (
             isinstance(value, Tensor) and value.numel() != 1):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(value, name: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``: ``TypeError`` for a non-integer, ``ValueError`` for a smaller one."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        bound = {0: "non-negative", 1: "positive"}.get(minimum, f">= {minimum}")
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return int(value)

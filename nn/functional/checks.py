@@ -10,23 +10,9 @@ import numbers
 
 import numpy as np
 
-from autograd_core.utils.checks import check_real
+from autograd_core.utils.checks import _is_int, check_int, check_real
 
 __all__ = ["check_real", "check_int", "ntuple", "sizes", "check_dropout_p", "check_floating"]
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def check_int(value, name: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``: ``TypeError`` for a non-integer, ``ValueError`` for a smaller one."""
-    if not _is_int(value):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        bound = {0: "non-negative", 1: "positive"}.get(minimum, f">= {minimum}")
-        raise ValueError(f"{name} must be {bound}, got {value}")
-    return int(value)
 
 
 def ntuple(value, k: int, name: str, minimum: int = 1) -> tuple[int, ...]:

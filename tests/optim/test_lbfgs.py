@@ -133,7 +133,7 @@ def test_errors():
         optim.LBFGS([p], line_search_fn="armijo")
     with pytest.raises(ValueError, match="needs a closure"):
         optim.LBFGS([p]).step()
-    with pytest.raises(ValueError, match="history_size must be >= 1"):
+    with pytest.raises(ValueError, match="history_size must be positive"):
         optim.LBFGS([p], history_size=0)
 
 

@@ -135,7 +135,7 @@ def test_plateau_matches_torch(kwargs, torch):
     (lambda o: S.ReduceLROnPlateau(o, factor=1.0), ValueError, "factor: 1.0"),
     (lambda o: S.ReduceLROnPlateau(o, mode="lowest"), ValueError, "mode: 'lowest'"),
     (lambda o: S.ReduceLROnPlateau(o, threshold_mode="pct"), ValueError, "threshold_mode: 'pct'"),
-    (lambda o: S.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "expected 2 min_lrs"),
+    (lambda o: S.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "expected 2 values for min_lr"),
     (lambda o: S.ExponentialLR(o, gamma=0.9, last_epoch=3), KeyError, "initial_lr"),
     (lambda o: S.StepLR(object(), step_size=2), TypeError, "not an Optimizer"),
 ])
