@@ -285,4 +285,4 @@ SCHEDULERS: dict[type, Hyper] = {
         "base_momentum": ["0.85"], "three_phase": ["yes"]}),
 }
 # every scheduler is also given something that is not an optimizer, and a resumed epoch without initial_lr
-_EVERY_SCHEDULER = {"optimizer": [None, "sgd"], "last_epoch": [3]}
+EVERY_SCHEDULER = {"optimizer": [None, "sgd"], "last_epoch": [3]}

@@ -21,7 +21,7 @@ import optim
 from optim import lr_scheduler
 
 from .bad_input_harness import Raised, judge, outcome
-from .bad_input_specs import _EVERY_SCHEDULER, CONTAINERS, LAYERS, LOSSES, OPTIMIZERS, SCHEDULERS, Layer, Loss
+from .bad_input_specs import EVERY_SCHEDULER, CONTAINERS, LAYERS, LOSSES, OPTIMIZERS, SCHEDULERS, Layer, Loss
 
 EXAMPLES = settings(max_examples=12, deadline=None)
 
@@ -59,7 +59,7 @@ def _data(rng: np.random.Generator, shape: tuple, dtype: str, spec: Layer) -> np
 
 @st.composite
 def _input_case(draw, spec: Layer):
-    """``(kind, input array, names a clear error must mention)`` for one bad (or edge) input of ``spec``."""
+    """``(label, input array, names a clear error must mention)`` for one bad (or edge) input of ``spec``."""
     shape, valid = spec.shape, "int64" if spec.integer else "float32"
     kinds = ["rank", "dtype", "empty"] + (["features"] if spec.feature_axis is not None else []) + \
         (["range"] if spec.integer else [])
@@ -133,15 +133,21 @@ LAYERS_WITH_BAD_ARGUMENTS = [cls for cls, spec in LAYERS.items() if spec.bad]
 @given(data=st.data())
 def test_layer_bad_arguments(reference, cls, data):
     spec = LAYERS[cls]
-    name = data.draw(st.sampled_from(sorted(spec.bad)), label="argument")
-    value = data.draw(st.sampled_from(spec.bad[name]), label="value")
-    args = {**spec.args, name: value}
+    name, args, wrong_type = _draw_argument(data, cls, spec.args, spec.bad)
     x = _data(np.random.default_rng(0), spec.shape, "int64" if spec.integer else "float32", spec)
     ours, theirs = _run_layer(reference, cls, spec, args, x, training=not spec.random)
     # a wrongly typed argument is our TypeError, whatever PyTorch happens to trip over
-    wrong_type = _wrong_type(value, spec.args.get(name, inspect.signature(cls).parameters[name].default))
     judge(ours, theirs, (name,), f"{cls.__name__}({args})", theirs is not None,
           also=(TypeError,) if wrong_type else (), stricter=spec.stricter.get(f"arg:{name}"))
+
+
+def _draw_argument(data, cls: type, valid: dict, bad: dict) -> tuple[str, dict, bool]:
+    """One argument of ``cls`` drawn from ``bad`` and given a bad value: ``(name, all arguments, whether the value
+    is of the wrong type)``."""
+    name = data.draw(st.sampled_from(sorted(bad)), label="argument")
+    value = data.draw(st.sampled_from(bad[name]), label="value")
+    expected = valid[name] if name in valid else inspect.signature(cls).parameters[name].default
+    return name, {**valid, name: value}, _wrong_type(value, expected)
 
 
 def _wrong_type(value, expected) -> bool:
@@ -300,14 +306,10 @@ def _trajectory(lib, make, steps: int = 3) -> list:
 @given(data=st.data())
 def test_optimizer_bad_hyper_parameters(reference, cls, data):
     spec = OPTIMIZERS[cls]
-    name = data.draw(st.sampled_from(sorted(spec.bad)), label="argument")
-    value = data.draw(st.sampled_from(spec.bad[name]), label="value")
-    args = {**spec.args, name: value}
+    name, args, wrong_type = _draw_argument(data, cls, spec.args, spec.bad)
     ours = outcome(lambda: _trajectory(ag, lambda p: cls([p], **args)))
     theirs = None if reference is None else \
         outcome(lambda: _trajectory(reference, lambda p: getattr(reference.optim, cls.__name__)([p], **args)))
-    wrong_type = _wrong_type(value, spec.args.get(name) if name in spec.args else
-                             inspect.signature(cls).parameters[name].default)
     # PyTorch indexes a too short pair or pops an empty history: an IndexError by accident, our ValueError
     accidental = (ValueError,) if isinstance(theirs, Raised) and type(theirs.error) is IndexError else ()
     # a pair's message may name one element: "beta parameter at index 1", "eta values"
@@ -345,18 +347,15 @@ def _schedule(lib, cls, args: dict, reference=None, epochs: int = 6) -> list:
 @given(data=st.data())
 def test_scheduler_bad_arguments(reference, cls, data):
     spec = SCHEDULERS[cls]
-    bad = {**_EVERY_SCHEDULER, **spec.bad} if cls is not lr_scheduler.ReduceLROnPlateau else \
-        {**spec.bad, "optimizer": _EVERY_SCHEDULER["optimizer"]}  # it has no last_epoch
-    name = data.draw(st.sampled_from(sorted(bad)), label="argument")
-    value = data.draw(st.sampled_from(bad[name]), label="value")
-    args = {**spec.args, name: value}
+    bad = {**EVERY_SCHEDULER, **spec.bad} if cls is not lr_scheduler.ReduceLROnPlateau else \
+        {**spec.bad, "optimizer": EVERY_SCHEDULER["optimizer"]}  # it has no last_epoch
+    name, args, wrong_type = _draw_argument(data, cls, spec.args, bad)
     ours = outcome(lambda: _schedule(ag, cls, args))
     theirs = None
     if reference is not None and (spec.reference is None or name == "optimizer"):
         theirs = outcome(lambda: _schedule(reference, getattr(reference.optim.lr_scheduler, cls.__name__, cls), args,
                                            None if spec.reference is None else spec.reference))
-    expected = spec.args.get(name) if name in spec.args else inspect.signature(cls).parameters[name].default
-    also = (TypeError,) if _wrong_type(value, expected) else ((KeyError,) if name == "last_epoch" else ())
+    also = (TypeError,) if wrong_type else ((KeyError,) if name == "last_epoch" else ())
     judge(ours, theirs, (name, "Optimizer", "initial_lr"), f"{cls.__name__}({args})", theirs is not None, also=also,
           stricter=spec.stricter.get(f"arg:{name}"))
 

@@ -112,8 +112,8 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: query {query.shape}, key {key.shape} and value {value.shape} must "
                              f"all be batched {layout} or unbatched (L, E), with feature sizes {self.embed_dim}, "
                              f"{self.kdim}, {self.vdim} and key and value of one length")
-        check_floating("MultiheadAttention", query=query, key=key, value=value,
-                       weight=self.in_proj_weight if self._qkv_same_embed_dim else self.q_proj_weight)
+        for name, x in (("query", query), ("key", key), ("value", value)):
+            check_floating("MultiheadAttention", **{name: x})
 
     def _mask(self, attn_mask, key_padding_mask, n: int, tgt: int, src: int, dtype) -> Tensor | None:
         """``attn_mask`` and ``key_padding_mask`` merged into one additive mask broadcasting to (N, H, L, S)."""
