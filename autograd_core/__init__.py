@@ -20,6 +20,7 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
                         is_inference_mode_enabled, no_grad, record_scopes, scope, set_detect_anomaly, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
 from .ops.comparison import allclose, bincount, equal  # plain functions: bools, integer data
+from .index_tricks import c_, r_  # numpy's np.r_/np.c_, tracked
 from . import linalg  # noqa: E402,F401  (torch.linalg: the registry's namespace="linalg" records)
 from .registry import Composite, Primitive, all_ops, lookup, register
 
@@ -42,7 +43,7 @@ __all__ = [
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
     "draw_graph", "utils",
     "device", "cuda", "allclose", "equal", "bincount", "autograd", "inference_mode", "is_inference_mode_enabled",
-    "set_detect_anomaly",
+    "set_detect_anomaly", "r_", "c_",
 ] + ops.__all__ + sorted(_DTYPES)
 
 globals().update(_DTYPES)  # PyTorch's dtype names: float32/float, float64/double, int64/long, bool, ...

@@ -48,8 +48,8 @@ def to_array(t: Tensor, dtype=None, copy=None) -> np.ndarray:
         raise RuntimeError(
             "Can't call numpy() on Tensor that requires grad: converting it to an ndarray (np.asarray, "
             "np.array, or a numpy function given a list of tensors) would drop its graph. Use "
-            "tensor.detach().numpy() for the values, or ag.stack([...]) / ag.concatenate to join tensors into one "
-            "tracked tensor first")
+            "tensor.detach().numpy() for the values, or ag.stack([...]) / ag.concatenate (ag.r_[...] / ag.c_[...] for "
+            "np.r_ / np.c_) to join tensors into one tracked tensor first")
     if dtype is not None and np.dtype(dtype) != t.data.dtype:
         return t.data.astype(dtype)
     return t.data.copy() if copy else t.data
