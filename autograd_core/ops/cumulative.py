@@ -4,17 +4,17 @@
 ``np.cumsum``/``np.cumprod`` keep numpy's signature (``axis=None`` flattens first). The
 ``cumprod`` VJP is exact at zeros, to every order (PyTorch's values). ``logcumsumexp`` is a
 primitive because ``log(cumsum(exp(x)))`` overflows; numpy spells it ``np.logaddexp.accumulate``.
-``nansum``/``nanmean``
-treat NaNs as absent (no gradient to them). ``diff``, ``ptp`` and ``average`` are compositions
-of slicing and reductions.
+``nansum``/``nanmean`` treat NaNs as absent (no gradient to them); the mean of an all-NaN slice
+and its gradient are NaN, as in PyTorch. ``diff``, ``ptp`` and ``average`` are compositions of
+slicing and reductions.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..registry import BOOL, DISTINCT, NONZERO, Composite, Primitive, normalize_axis, register, sample_reduction
-from ..tensor import Tensor
-from .reduction import reduction_args
+from ..tensor import Tensor, new_tensor
+from .reduction import expand_reduced, reduction_args
 
 
 def _reversed(x: Tensor, axis: int) -> Tensor:
@@ -150,14 +150,18 @@ def _sample_diff(s, domains, numpy=False):
     return [s.array(shape, domains[0])], params
 
 
-def _sample_nan(s, domains, numpy=False):
-    (x,), params = sample_reduction(s, domains)
-    nan = x > 1.5  # NaNs are absent: they get no gradient
-    if np.all(np.any(~nan, axis=params["axis"])):  # (an all-NaN slice: PyTorch's gradient is NaN, ours 0)
-        x[nan] = np.nan
-    if not numpy:
-        params = {"dim": params["axis"], "keepdim": params["keepdims"]}
-    return [x], params
+def _sample_nan(empty_slices: bool, numpy: bool = False):
+    """Sampler with NaNs (absent elements); ``empty_slices`` allows a slice with only NaNs."""
+    def sample(s, domains):
+        (x,), params = sample_reduction(s, domains)
+        nan = x > 1.5
+        if empty_slices or np.all(np.any(~nan, axis=params["axis"])):
+            x[nan] = np.nan
+        if not numpy:
+            params = {"dim": params["axis"], "keepdim": params["keepdims"]}
+        return [x], params
+
+    return sample
 
 
 def _sample_average(s, domains):
@@ -176,9 +180,15 @@ DIFF = register(Composite("diff", sample=_sample_diff, numpy_sample=lambda s, d:
 PTP = register(Composite("ptp", method=False, domain=(DISTINCT,), sample=sample_reduction, numpy=(np.ptp,),
                          torch=lambda T, x, axis=None, keepdims=False: _torch_ptp(T, x, axis, keepdims)))
 AVERAGE = register(Composite("average", method=False, sample=_sample_average, numpy=(np.average,)))
-NANSUM = register(Composite("nansum", sample=_sample_nan, numpy_sample=lambda s, d: _sample_nan(s, d, True),
-                            numpy=(np.nansum,)))
-NANMEAN = register(Composite("nanmean", sample=_sample_nan, numpy_sample=lambda s, d: _sample_nan(s, d, True),
+NANSUM = register(Primitive(
+    "nansum", lambda x, axis=None, keepdims=False: np.nansum(x, axis=axis, keepdims=keepdims), saves=("x",),
+    sample=_sample_nan(True), numpy_sample=_sample_nan(True, numpy=True), numpy=(np.nansum,),
+    # d/dx Σ_{x_i not NaN} x_i = 1 where x is not NaN, else 0: a product with the mask, as PyTorch's, so a
+    # non-finite incoming gradient (nanmean's 1/0 at an all-NaN slice) makes the NaN entries' gradient NaN
+    vjp=lambda g, x, axis, keepdims: expand_reduced(g, x.shape, axis, keepdims) * new_tensor(
+        (~np.isnan(x.data)).astype(x.dtype))))
+# (an all-NaN slice makes the mean NaN, which differences cannot check: test_cumulative compares it with PyTorch)
+NANMEAN = register(Composite("nanmean", sample=_sample_nan(False), numpy_sample=_sample_nan(False, numpy=True),
                              numpy=(np.nanmean,)))
 
 
@@ -259,32 +269,30 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
     return (avg, total) if returned else avg
 
 
-def _nan_args(x, dim, keepdim, axis, keepdims):
+def _nan_args(x, dim, keepdim, dtype, axis, keepdims) -> tuple:
+    """``(x, axis, keepdims)``: ``x`` as a tensor cast to ``dtype``, PyTorch's or numpy's names resolved."""
     x = x if isinstance(x, Tensor) else Tensor(x)
+    if dtype is not None:
+        x = _ops.astype(x, dtype)
     keep = keepdim if keepdims is None else keepdims
-    axis, keepdims = reduction_args(x, axis if dim is None else dim, keep, None, None)
-    present = ~np.isnan(x.data)
-    return _ops.where(present, x, 0.0), present, axis, keepdims
+    return (x,) + reduction_args(x, axis if dim is None else dim, keep, None, None)
 
 
 @NANSUM.public
 def nansum(x, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
     """Sum over ``dim`` with NaNs counted as 0 (they receive no gradient)."""
-    if dtype is not None:
-        x = _ops.astype(x, dtype)
-    filled, _, axis, keepdims = _nan_args(x, dim, keepdim, axis, keepdims)
-    return _ops.sum(filled, axis=axis, keepdims=keepdims)
+    x, axis, keepdims = _nan_args(x, dim, keepdim, dtype, axis, keepdims)
+    return _apply(NANSUM, x, axis=axis, keepdims=keepdims)
 
 
 @NANMEAN.public
 def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
-    """Mean over ``dim`` of the elements that are not NaN (an all-NaN slice gives NaN, and gradient 0)."""
-    if dtype is not None:
-        x = _ops.astype(x, dtype)
-    filled, present, axis, keepdims = _nan_args(x, dim, keepdim, axis, keepdims)
-    count = np.asarray(np.sum(present, axis=axis, keepdims=keepdims), dtype=filled.dtype)
+    """Mean over ``dim`` of the elements that are not NaN: ``nansum / count``, as PyTorch, so an all-NaN
+    slice gives NaN and so does its gradient (silently, where numpy warns "Mean of empty slice")."""
+    x, axis, keepdims = _nan_args(x, dim, keepdim, dtype, axis, keepdims)
+    count = np.sum(~np.isnan(x.data), axis=axis, keepdims=keepdims).astype(x.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _ops.sum(filled, axis=axis, keepdims=keepdims) / Tensor(count)
+        return nansum(x, axis=axis, keepdims=keepdims) / Tensor(count)
 
 
 def _numpy_nan_reduction(public):

@@ -1,4 +1,6 @@
 """Cumulative and statistical reductions: numpy's and PyTorch's spellings, and the edge rules."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,22 @@ def test_logcumsumexp_spellings():
     with pytest.raises(TypeError, match="dim"):
         ag.logcumsumexp(x)
     assert ag.gradgradcheck(lambda t: ag.logcumsumexp(t, -1), (x,))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value", "ignore:divide by zero")  # backward of 0/0 (PyTorch: silent)
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+@pytest.mark.parametrize("axis", [1, None, (0, 1)])
+def test_all_nan_slices_match_pytorch(torch, name, axis):
+    """An all-NaN slice: nansum is 0 with gradient 0; nanmean is NaN and so is its gradient (PyTorch's
+    nansum / count), never a silent 0; the other slices are unaffected."""
+    data = np.array([[np.nan, np.nan, np.nan], [1.0, np.nan, 3.0]]) if axis == 1 else np.full((2, 3), np.nan)
+    x, tx = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the forward is silent, as the engine's nanmean always was
+        out = getattr(np, name)(x, axis=axis, keepdims=True)
+    tout = getattr(torch, name)(tx, dim=axis, keepdim=True)
+    np.testing.assert_array_equal(out.data, tout.detach().numpy())
+    (out * ag.tensor(np.full(out.shape, 2.0))).sum().backward()
+    (tout * 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    assert np.isnan(x.grad.data[0]).all() == (name == "nanmean")
