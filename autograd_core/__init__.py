@@ -19,7 +19,7 @@ from .gradcheck import GradcheckReport, check_gradients, gradcheck, gradgradchec
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,
                         is_inference_mode_enabled, no_grad, record_scopes, scope, set_detect_anomaly, set_grad_enabled)
 from .ops import *  # noqa: F401,F403  (every registered operation as a function)
-from .ops.comparison import allclose, bincount, equal  # plain functions: bools, integer data
+from .ops.comparison import bincount  # a plain function: integer data
 from .index_tricks import c_, r_  # numpy's np.r_/np.c_, tracked
 from . import linalg  # noqa: E402,F401  (torch.linalg: the registry's namespace="linalg" records)
 from .registry import Composite, Primitive, all_ops, lookup, register
@@ -42,7 +42,7 @@ __all__ = [
     "Primitive", "Composite", "register", "lookup", "all_ops",
     "functional", "gradcheck", "gradgradcheck", "check_gradients", "GradcheckReport",
     "draw_graph", "utils",
-    "device", "cuda", "allclose", "equal", "bincount", "autograd", "inference_mode", "is_inference_mode_enabled",
+    "device", "cuda", "bincount", "autograd", "inference_mode", "is_inference_mode_enabled",
     "set_detect_anomaly", "r_", "c_",
 ] + ops.__all__ + sorted(_DTYPES)
 

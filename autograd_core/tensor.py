@@ -385,14 +385,6 @@ class Tensor:
     def __mod__(self, other): return _ops.mod(self, other)
     def __rmod__(self, other): return _ops.mod(other, self)
 
-    def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-        """True when every element is close to ``other``'s (a Python bool, as PyTorch)."""
-        return _comparison.allclose(self, other, rtol, atol, equal_nan)
-
-    def equal(self, other) -> bool:
-        """True for the same shape and elements (a Python bool, as PyTorch)."""
-        return _comparison.equal(self, other)
-
     def bincount(self, weights=None, minlength: int = 0) -> "Tensor":
         """Occurrences of each non-negative integer in this 1-D tensor (or summed ``weights``)."""
         return _comparison.bincount(self, weights, minlength)

@@ -4,8 +4,9 @@
 They return tensors that never require grad, so a mask such as ``x < 0`` can be used inside
 a differentiable expression (``x * (x < 0)``) and passes no gradient itself. PyTorch's spelling
 on methods and ``autograd_core.NAME`` (``nonzero`` gives an ``(N, ndim)`` index matrix); numpy's
-through ``np.NAME(t)`` (``np.nonzero`` a tuple). ``allclose`` and ``equal`` answer a Python bool and
-``bincount`` takes integer data, so those three are plain functions rather than records.
+through ``np.NAME(t)`` (``np.nonzero`` a tuple). Whole-tensor queries (``allclose``, ``equal`` and
+numpy's ``np.array_equal``/``np.array_equiv``) answer a Python bool, as both libraries do;
+``bincount`` takes integer data, so it is a plain function rather than a record.
 """
 from __future__ import annotations
 
@@ -54,7 +55,42 @@ LOGICAL_NOT = _nondiff("logical_not", np.logical_not)
 LOGICAL_AND = _nondiff("logical_and", np.logical_and, arity=2)
 LOGICAL_OR = _nondiff("logical_or", np.logical_or, arity=2)
 LOGICAL_XOR = _nondiff("logical_xor", np.logical_xor, arity=2)
-ISCLOSE = _nondiff("isclose", np.isclose, arity=2)
+
+
+def _sample_close(s, domains):
+    """Operands that are equal, close or apart (NaNs in the same places, or none), with tolerances."""
+    shape = s.shape()
+    a = s.array(shape, REAL)
+    b = np.asarray(a + s.choice([0.0, 1e-9, 1e-3, 1.0]) * s.array(shape, REAL))
+    if s.boolean():
+        a[a > 1.5] = b[a > 1.5] = np.nan
+    if b.ndim and len(b) and s.boolean():  # broadcasting (the answer then mostly compares a to its first row)
+        b = np.asarray(b[0])
+    return [a, b], {"rtol": s.choice([1e-5, 1e-2]), "atol": s.choice([1e-8, 0.0]), "equal_nan": s.boolean()}
+
+
+def _sample_equal(s, domains, numpy=False):
+    """Operands that are equal, differ in a value, or differ in shape (NaNs optional)."""
+    a = s.array(s.shape(), REAL)
+    if s.boolean():
+        a[a > 1.5] = np.nan
+    b = s.choice(["same", "value", "shape"])
+    b = a.copy() if b == "same" else np.asarray(a + 1.0) if b == "value" else a.reshape(-1)[:1]
+    return [a, b], {"equal_nan": s.boolean()} if numpy else {}
+
+
+def _sample_equiv(s, domains):
+    """A stack of equal rows and its row (equivalent by broadcasting), or two drawn arrays."""
+    row = s.array(s.shape(max_dims=2), REAL)
+    a = np.broadcast_to(row, (s.integers(1, 3),) + row.shape).copy()
+    return [a, row if s.boolean() else s.array(a.shape, REAL)], {}
+
+
+ISCLOSE = _nondiff("isclose", np.isclose, arity=2, sample=_sample_close)
+ALLCLOSE = _nondiff("allclose", np.allclose, arity=2, sample=_sample_close)
+EQUAL = _nondiff("equal", np.array_equal, numpy=(np.array_equal,), arity=2, sample=_sample_equal,
+                 numpy_sample=lambda s, d: _sample_equal(s, d, numpy=True))
+ARRAY_EQUIV = _nondiff("array_equiv", np.array_equiv, api=(), arity=2, sample=_sample_equiv)
 
 
 @SIGN.public
@@ -93,18 +129,32 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: b
     return _apply(ISCLOSE, input, other, rtol=rtol, atol=atol, equal_nan=bool(equal_nan))
 
 
-def _data(x) -> np.ndarray:
-    return np.asarray(data_of(x))
-
-
+@ALLCLOSE.public
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-    """True when every element is ``isclose`` (a Python bool, as ``torch.allclose``)."""
-    return bool(np.allclose(_data(input), _data(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """True when every element is ``isclose`` (a Python bool, as ``torch.allclose`` and ``np.allclose``)."""
+    return bool(_apply(ALLCLOSE, input, other, rtol=rtol, atol=atol, equal_nan=bool(equal_nan)).data)
 
 
+@EQUAL.public
 def equal(input, other) -> bool:
     """True when both have the same shape and elements (a Python bool, as ``torch.equal``)."""
-    return bool(np.array_equal(_data(input), _data(other)))
+    return bool(_apply(EQUAL, input, other).data)
+
+
+@EQUAL.numpy_form
+def numpy_array_equal(a1, a2, equal_nan: bool = False) -> bool:
+    """``np.array_equal`` on Tensors: same shape and elements (NaNs equal with ``equal_nan``)."""
+    return bool(_apply(EQUAL, a1, a2, equal_nan=bool(equal_nan)).data)
+
+
+@ARRAY_EQUIV.public  # (numpy's name only: dispatched from np.array_equiv, not exported)
+def array_equiv(a1, a2) -> bool:
+    """``np.array_equiv`` on Tensors: equal elements once broadcast together (False when they cannot be)."""
+    return bool(_apply(ARRAY_EQUIV, a1, a2).data)
+
+
+def _data(x) -> np.ndarray:
+    return np.asarray(data_of(x))
 
 
 def _sample_any(s, domains):

@@ -50,6 +50,22 @@ def test_allclose_and_equal_answer_bools(torch):
     assert ag.allclose(ag.tensor([np.nan]), ag.tensor([np.nan]), equal_nan=True)
 
 
+def test_numpy_queries_on_grad_tensors_answer_numpys_values():
+    """np.allclose / array_equal / array_equiv answer Python bools, np.isclose a bool tensor; no graph."""
+    data = np.array([[1.0, 2.0], [1.0, 2.0]])
+    a, b = ag.tensor(data, requires_grad=True), ag.tensor(data[0] + 1e-9, requires_grad=True)
+    for query in (lambda x, y: np.allclose(x, y), lambda x, y: np.allclose(x, y, 0.0, 0.0),
+                  np.array_equal, np.array_equiv, lambda x, y: np.array_equiv(x, y[0]),
+                  lambda x, y: np.array_equal(x, x, equal_nan=True)):
+        got, expected = query(a, b), query(data, data[0] + 1e-9)
+        assert type(got) is bool and got == expected
+    close = np.isclose(a, b, atol=0.0)
+    assert isinstance(close, ag.Tensor) and not close.requires_grad and close.dtype == np.bool_
+    np.testing.assert_array_equal(close.data, np.isclose(data, data[0] + 1e-9, atol=0.0))
+    with pytest.raises(ValueError, match="allclose: incompatible shapes"):
+        np.allclose(a, ag.tensor([1.0, 2.0, 3.0]))
+
+
 def test_nonzero_both_spellings(torch):
     data = np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 3.0]])
     x, t = ag.tensor(data), torch.tensor(data)

@@ -77,5 +77,9 @@ def test_non_differentiable_ops_pass_no_gradient(record, data):
     args, params = record.samples(Sampler(data.draw))
     leaves, call = prepare(record, args, params)
     out = call(*leaves)
+    expected = record.forward(*(x.data for x in leaves), **params)
+    if isinstance(expected, bool):  # a whole-tensor query (allclose, equal) answers a Python bool
+        assert type(out) is bool and out == expected
+        return
     assert not out.requires_grad and out.grad_fn is None
-    np.testing.assert_array_equal(out.data, record.forward(*(x.data for x in leaves), **params))
+    np.testing.assert_array_equal(out.data, expected)

@@ -16,8 +16,9 @@ CONTRACT = {
     "indexing": ["getitem"],
     "windows": ["sliding_window"],
     "not differentiable": ["eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "sign", "floor", "ceil",
-                           "round", "trunc", "floordiv", "isclose", "isnan", "isinf", "isfinite", "logical_and",
-                           "logical_or", "logical_not", "logical_xor", "any", "all", "nonzero", "unique"],
+                           "round", "trunc", "floordiv", "isclose", "allclose", "equal", "isnan", "isinf", "isfinite",
+                           "logical_and", "logical_or", "logical_not", "logical_xor", "any", "all", "nonzero",
+                           "unique"],
 }
 ALL = [name for names in CONTRACT.values() for name in names]
 
