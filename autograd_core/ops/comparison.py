@@ -157,24 +157,22 @@ def _data(x) -> np.ndarray:
     return np.asarray(data_of(x))
 
 
-def _sample_any(s, domains):
+def _sample_axis_reduction(s, domains):
     # forward's (numpy's) parameter names; the public function takes PyTorch's dim/keepdim too
     shape = s.shape(min_side=1)
     axis = s.choice([None] + list(range(-len(shape), len(shape))))
-    return [s.array(shape, EVEN_GRID)], {"axis": axis, "keepdims": axis is not None and s.boolean()}
+    return [s.array(shape, domains[0])], {"axis": axis, "keepdims": axis is not None and s.boolean()}
 
 
-ANY = _nondiff("any", np.any, sample=_sample_any,
-               torch=lambda T, x, axis=None, keepdims=False: T.any(x) if axis is None else T.any(x, axis, keepdims))
-ALL = _nondiff("all", np.all, sample=_sample_any,
-               torch=lambda T, x, axis=None, keepdims=False: T.all(x) if axis is None else T.all(x, axis, keepdims))
-
-
-def _truth_front(record):
+def _axis_reduction_fronts(record, doc: str):
+    """PyTorch's ``(input, dim, keepdim)`` function and numpy's ``(a, axis, out, keepdims)`` form of a
+    non-differentiable reduction (any, all, argmax, argmin). numpy's dispatcher has already checked the
+    arguments against its own signature (``keepdims`` is keyword-only for argmax), so one form serves all."""
     def front(input, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
         axis = dim if dim is not None else axis
-        return _apply(record, input, axis=axis if axis is None or isinstance(axis, int) else tuple(axis),
-                      keepdims=bool(keepdim if keepdims is None else keepdims))
+        if axis is not None:
+            axis = int(axis) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        return _apply(record, input, axis=axis, keepdims=bool(keepdim if keepdims is None else keepdims))
 
     def numpy_form(a, axis=None, out=None, keepdims=False, *, where=None) -> Tensor:
         if out is not None or where is not None:
@@ -182,13 +180,18 @@ def _truth_front(record):
         return front(a, axis, keepdims)
 
     front.__name__ = front.__qualname__ = record.name
-    front.__doc__ = f"Whether {record.name} elements are nonzero, over ``dim`` (all elements when None); a bool tensor."
+    front.__doc__ = doc
     numpy_form.__name__ = numpy_form.__qualname__ = f"numpy_{record.name}"
     record.numpy_form(numpy_form)
     return record.public(front)
 
 
-any, all = _truth_front(ANY), _truth_front(ALL)
+ANY = _nondiff("any", np.any, domain=(EVEN_GRID,), sample=_sample_axis_reduction,
+               torch=lambda T, x, axis=None, keepdims=False: T.any(x) if axis is None else T.any(x, axis, keepdims))
+ALL = _nondiff("all", np.all, domain=(EVEN_GRID,), sample=_sample_axis_reduction,
+               torch=lambda T, x, axis=None, keepdims=False: T.all(x) if axis is None else T.all(x, axis, keepdims))
+any, all = (_axis_reduction_fronts(r, f"Whether {r.name} elements are nonzero, over ``dim`` (all elements when "
+                                      "None); a bool tensor.") for r in (ANY, ALL))
 
 NONZERO_RECORD = _nondiff("nonzero", np.argwhere, api=("nonzero",), numpy=(np.nonzero,),
                           domain=(EVEN_GRID,), sample=lambda s, d: ([s.array(s.shape(min_dims=1), EVEN_GRID)], {}))
@@ -252,38 +255,12 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
 
 
 
-def _sample_arg(s, domains):
-    # numpy's parameter names (the forward's; the public function accepts them as aliases of dim/keepdim)
-    shape = s.shape(min_side=1)
-    axis = s.choice([None] + list(range(-len(shape), len(shape))))
-    return [s.array(shape, domains[0])], {"axis": axis, "keepdims": axis is not None and s.boolean()}
-
-
-ARGMAX = _nondiff("argmax", np.argmax, sample=_sample_arg,
+ARGMAX = _nondiff("argmax", np.argmax, sample=_sample_axis_reduction,
                   torch=lambda T, x, axis=None, keepdims=False: T.argmax(x, dim=axis, keepdim=keepdims))
-ARGMIN = _nondiff("argmin", np.argmin, sample=_sample_arg,
+ARGMIN = _nondiff("argmin", np.argmin, sample=_sample_axis_reduction,
                   torch=lambda T, x, axis=None, keepdims=False: T.argmin(x, dim=axis, keepdim=keepdims))
-
-
-def _arg_front(record):
-    def front(input, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
-        axis = dim if dim is not None else axis
-        return _apply(record, input, axis=None if axis is None else int(axis),
-                      keepdims=bool(keepdim if keepdims is None else keepdims))
-
-    def numpy_form(a, axis=None, out=None, *, keepdims=False) -> Tensor:
-        if out is not None:
-            raise TypeError(f"np.{record.name}(..., out=...) is not supported on Tensors")
-        return front(a, axis, keepdims)
-
-    front.__name__ = front.__qualname__ = record.name
-    front.__doc__ = f"Index of the {record.name[3:]}imum over ``dim`` (of the flattened tensor when None), as int64."
-    numpy_form.__name__ = numpy_form.__qualname__ = f"numpy_{record.name}"
-    record.numpy_form(numpy_form)
-    return record.public(front)
-
-
-argmax, argmin = _arg_front(ARGMAX), _arg_front(ARGMIN)
+argmax, argmin = (_axis_reduction_fronts(r, f"Index of the {r.name[3:]}imum over ``dim`` (of the flattened tensor "
+                                            "when None), as int64.") for r in (ARGMAX, ARGMIN))
 eq, ne, lt, le, gt, ge, floordiv, floor, ceil, trunc, isnan, isinf, isfinite = (
     r.function for r in (EQ, NE, LT, LE, GT, GE, FLOORDIV, FLOOR, CEIL, TRUNC, ISNAN, ISINF, ISFINITE))
 logical_not, logical_and, logical_or, logical_xor = (

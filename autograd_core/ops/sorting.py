@@ -30,6 +30,11 @@ def _order(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return np.moveaxis(np.lexsort((pos, keys), axis=-1), -1, axis)
 
 
+def _gathered(result_type, x: Tensor, indices: np.ndarray, d: int) -> tuple:
+    """``(values, indices)``: the values gathered from ``x`` at ``indices`` along ``d`` (tracked)."""
+    return result_type(take_along_dim(x, indices, d) if x.ndim else x, Tensor(indices))
+
+
 def _sample_sort(s, domains):
     shape = s.shape()
     n = max(len(shape), 1)
@@ -62,19 +67,21 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False) -
     The sort is always stable (equal elements keep their order), which also satisfies ``stable=False``."""
     x = as_tensor_arg(input)
     d = wrap_dim(dim, x.ndim)
-    indices = _order(x.data, d, descending)
-    values = take_along_dim(x, indices, d) if x.ndim else x
-    return _SORT(values, Tensor(indices))
+    return _gathered(_SORT, x, _order(x.data, d, descending), d)
 
 
-@SORT.numpy_form
-def _np_sort(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
-    if order is not None:
-        raise TypeError("np.sort on Tensors does not support order= (structured arrays)")
-    a = as_tensor_arg(a)
-    if axis is None:
-        a, axis = a.reshape(-1), 0
-    return sort(a, axis).values
+def _numpy_sorting(name: str, by_axis):
+    """numpy's ``np.sort``/``np.argsort`` signature over ``by_axis(tensor, axis)``; ``axis=None`` flattens."""
+    def numpy_form(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
+        if order is not None:
+            raise TypeError(f"np.{name} on Tensors does not support order= (structured arrays)")
+        a = as_tensor_arg(a)
+        if axis is None:
+            a, axis = a.reshape(-1), 0
+        return by_axis(a, axis)
+
+    numpy_form.__name__ = numpy_form.__qualname__ = f"numpy_{name}"
+    return numpy_form
 
 
 @ARGSORT.public
@@ -84,14 +91,8 @@ def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False
     return _apply(ARGSORT, x, dim=wrap_dim(dim, x.ndim), descending=bool(descending))
 
 
-@ARGSORT.numpy_form
-def _np_argsort(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
-    if order is not None:
-        raise TypeError("np.argsort on Tensors does not support order= (structured arrays)")
-    a = as_tensor_arg(a)
-    if axis is None:
-        a, axis = a.reshape(-1), 0
-    return argsort(a, axis)
+SORT.numpy_form(_numpy_sorting("sort", lambda a, axis: sort(a, axis).values))
+ARGSORT.numpy_form(_numpy_sorting("argsort", argsort))
 
 
 @TOPK.public
@@ -103,8 +104,7 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     if not 0 <= k <= n:
         raise IndexError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
     indices = _order(x.data, d, largest)[(slice(None),) * d + (slice(0, k),)] if x.ndim else _order(x.data, 0, False)
-    values = take_along_dim(x, indices, d) if x.ndim else x
-    return _TOPK(values, Tensor(indices))
+    return _gathered(_TOPK, x, indices, d)
 
 
 from ..node import apply as _apply  # noqa: E402

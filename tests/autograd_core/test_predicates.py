@@ -41,6 +41,7 @@ def test_any_all(torch):
         np.testing.assert_array_equal(x.any(**kw).data, t.any(**kw).numpy())
         np.testing.assert_array_equal(ag.all(x, **kw).data, torch.all(t, **kw).numpy())
     np.testing.assert_array_equal(np.any(x, axis=0).data, np.any(data, axis=0))
+    np.testing.assert_array_equal(x.any(np.int64(1)).data, np.any(data, axis=1))  # a numpy integer dim
 
 
 def test_allclose_and_equal_answer_bools(torch):
