@@ -76,6 +76,26 @@ def test_logcumsumexp_is_stable_and_matches_pytorch_at_the_edges(torch, data):
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12, atol=1e-300)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logcumsumexp_does_not_overflow(dtype):
+    """Far beyond exp's range (float32's ends at 88.7, float64's at 709): the forward and gradient equal
+    a float64 evaluation shifted by the maximum, to the dtype's round-off at that magnitude."""
+    data = np.array([[0.0, 2.0, -3.0, 1.0], [5.0, -1.0, 0.5, 4.0]]) + (100.0 if dtype == np.float32 else 1000.0)
+    shifted = data - data.max()
+    expected = np.log(np.cumsum(np.exp(shifted), axis=1)) + data.max()
+    w = np.array([[1.0, -2.0, 0.5, 3.0], [-1.0, 0.25, 2.0, -0.5]])
+    # grad_k = Σ_{j≥k} w_j exp(x_k - out_j)
+    grad = np.array([[sum(w[r, j] * np.exp(data[r, k] - expected[r, j]) for j in range(k, 4)) for k in range(4)]
+                     for r in range(2)])
+    x = ag.tensor(data.astype(dtype), requires_grad=True)
+    y = ag.logcumsumexp(x, 1)
+    (y * ag.tensor(w.astype(dtype))).sum().backward()
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    np.testing.assert_allclose(y.data, expected, rtol=rtol)
+    np.testing.assert_allclose(x.grad.data, grad, rtol=rtol * 10, atol=rtol)
+
+
 def test_logcumsumexp_spellings():
     data = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
     x = ag.tensor(data, requires_grad=True)
