@@ -26,7 +26,7 @@ from .module import Module
 
 __all__ = ["fit", "History", "EarlyStopping", "Callback", "Diagnosis", "bias_variance"]
 
-EVAL_BATCH = 1024  # rows per batch when fit batches dev data itself (eval mode: batch size cannot matter)
+EVAL_BATCH = 1024  # rows per batch, at least, of fit's own eval passes (eval mode: batch size cannot matter)
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
 
 
@@ -296,17 +296,56 @@ class _Totals:
         return {f"{prefix}_{k}": v / self.n for k, v in self.sums.items()}
 
 
-def _diverged(history: History, epoch: int, batch: int, loss: float, good_state: dict) -> RuntimeError:
-    model = history.model
-    if not all(np.isfinite(p.data).all() for p in model.parameters()):
-        model.load_state_dict(good_state)
-        kept = f"restored the weights from the start of epoch {epoch}"
-    else:
+class _Snapshot:
+    """The model's parameters and persistent buffers, copied (``np.copyto``) into arrays allocated once.
+
+    These are the "last good weights" that a non-finite loss puts back; unlike a ``state_dict`` per
+    epoch, taking one allocates nothing unless a tensor was replaced by one of another shape or dtype.
+    """
+
+    def __init__(self, model: Module) -> None:
+        self.model, self.arrays = model, {}
+
+    def take(self) -> None:
+        old = self.arrays
+        self.arrays = {k: _copy_into(old.get(k), t.data) for k, t in self.model._state_tensors().items()}
+
+    def finite(self) -> bool:
+        """Whether every parameter and buffer of the model (as it is now) is finite."""
+        return all(np.isfinite(t.data).all() for t in self.model._state_tensors().values())
+
+    def restore(self) -> None:
+        self.model.load_state_dict(self.arrays)
+
+
+def _copy_into(out: np.ndarray | None, value: np.ndarray) -> np.ndarray:
+    if out is None or out.shape != value.shape or out.dtype != value.dtype:
+        return value.copy()
+    np.copyto(out, value)
+    return out
+
+
+def _diverged(history: History, epoch: int, batch: int, loss: float, good: _Snapshot) -> RuntimeError:
+    if good.finite():
         kept = "kept the weights from before this batch"
+    else:  # an earlier step, or this batch's forward (batch-norm running statistics), spoiled the state
+        good.restore()
+        kept = f"restored the weights from the start of epoch {epoch}"
     err = RuntimeError(f"nn.fit: the loss is {loss} at epoch {epoch}, batch {batch}; training stopped and {kept} "
                        "(try a lower learning rate, gradient clipping, or check the data for NaN/inf)")
     err.history = history
     return err
+
+
+def _eval_loader(loader: DataLoader) -> DataLoader:
+    """The samples of a training ``loader`` in order, in batches of at least ``EVAL_BATCH``.
+
+    Unshuffled, so evaluating the training set draws nothing from any generator (seeded code that
+    runs after ``fit`` does not depend on it), and large batches keep the per-batch cost small.
+    The final short batch that ``drop_last`` skips in training is evaluated too.
+    """
+    size = None if loader.batch_size is None else max(loader.batch_size, EVAL_BATCH)
+    return DataLoader(loader.dataset, batch_size=size, sampler=loader.sampler, collate_fn=loader.collate_fn)
 
 
 def evaluate(model: Module, loss_fn: Callable, loader: DataLoader, metric_fns: dict[str, Callable],
@@ -333,7 +372,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, dev_d
     shuffled into batches of ``batch_size``; dev data, which batch size cannot change, in
     batches of at least ``EVAL_BATCH`` rows). Each batch: ``loss_fn(model(*inputs), targets)``, ``zero_grad``,
     ``backward``, ``optimizer.step()``. A non-finite loss raises ``RuntimeError`` naming the epoch
-    and batch, with finite weights kept. Returns the ``History``.
+    and batch, with finite weights kept. At the end the training set is evaluated once more, in
+    order and with the final weights, for ``History.train_eval``. Returns the ``History``.
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
@@ -348,34 +388,38 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, dev_d
     bar_cls = _progress(progress)
     history = History()
     history.model, history.optimizer = model, optimizer
+    good = _Snapshot(model)
     for hook in hooks["on_train_begin"]:
         hook(history)
     epoch_bar = bar_cls(range(1, epochs + 1), desc="epochs", unit="epoch") if bar_cls else range(1, epochs + 1)
+    batch_bar = bar_cls(total=len(train_loader), desc="epoch 1", leave=False, unit="batch") if bar_cls else None
     try:
         for epoch in epoch_bar:
             start = time.perf_counter()
             for hook in hooks["on_epoch_begin"]:
                 hook(history, epoch)
-            good_state = model.state_dict()
+            good.take()
             lr = float(optimizer.param_groups[0]["lr"]) if hasattr(optimizer, "param_groups") else math.nan
             model.train()
             totals = _Totals(metric_fns)
-            batches = train_loader
-            if bar_cls:
-                batches = bar_cls(train_loader, desc=f"epoch {epoch}", leave=False, unit="batch")
-            for i, batch in enumerate(batches, 1):
+            if batch_bar is not None:  # one bar for every epoch: set up once, reset here
+                batch_bar.set_description(f"epoch {epoch}", refresh=False)
+                batch_bar.set_postfix_str("", refresh=False)
+                batch_bar.reset()
+            for i, batch in enumerate(train_loader, 1):
                 inputs, target = _split(batch)
                 output = model(*inputs)
                 loss = loss_fn(output, target)
                 value = loss.item()
                 if not math.isfinite(value):
-                    raise _diverged(history, epoch, i, value, good_state)
+                    raise _diverged(history, epoch, i, value, good)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 totals.add(value, output, target)
-                if bar_cls:
-                    batches.set_postfix(loss=f"{totals.sums['loss'] / totals.n:.4f}", refresh=False)
+                if batch_bar is not None:
+                    batch_bar.set_postfix_str(f"loss={totals.sums['loss'] / totals.n:.4f}", refresh=False)
+                    batch_bar.update()
                 for hook in hooks["on_batch_end"]:
                     hook(history, epoch, i, value)
             logs = totals.means("train")
@@ -393,16 +437,18 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, dev_d
                     history.best_epoch = epoch
             for hook in hooks["on_epoch_end"]:
                 hook(history, epoch, logs)
-            if bar_cls:
-                epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items() if k not in ("lr", "time")})
+            if bar_cls:  # shown at the bar's next refresh (tqdm limits those to 10 per second)
+                epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items() if k not in ("lr", "time")},
+                                      refresh=False)
             if history.stop_training:
                 break
         history.final_epoch = history.epochs
     finally:
         if bar_cls:
+            batch_bar.close()
             epoch_bar.close()
     for hook in hooks["on_train_end"]:
         hook(history)
     if history.epochs:
-        history.train_eval = evaluate(model, loss_fn, train_loader, metric_fns, "train")
+        history.train_eval = evaluate(model, loss_fn, _eval_loader(train_loader), metric_fns, "train")
     return history

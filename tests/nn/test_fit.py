@@ -73,8 +73,44 @@ def test_train_mode_for_training_and_eval_no_grad_for_dev():
     train, dev = _moons(32)
     nn.fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), train, dev, epochs=1, batch_size=8)
     # 3 training batches, 1 dev batch, then the training set once more in eval mode for ``train_eval``
-    assert probe.calls == [(True, True)] * 3 + [(False, False)] * 1 + [(False, False)] * 3
+    assert probe.calls == [(True, True)] * 3 + [(False, False)] * 1 + [(False, False)] * 1
     assert model.training
+
+
+class _Inputs(nn.Module):
+    """Identity layer that keeps the inputs of each eval-mode call."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x):
+        if not self.training:
+            self.seen.append(x.data.copy())
+        return x
+
+
+class _GeneratorState:
+    """A callback keeping the global generator's state when training ends (before the ``train_eval`` pass)."""
+
+    def on_train_end(self, history):
+        self.state = ag.default_generator().bit_generator.state
+
+
+def test_train_eval_pass_reads_the_training_set_in_order_in_large_batches_drawing_nothing():
+    inputs = _Inputs()
+    model = nn.Sequential(inputs, _mlp())
+    (xt, yt), _ = _moons(1600)  # 1,200 training rows: two eval batches of at most EVAL_BATCH
+    loader = DataLoader(TensorDataset(xt, yt), batch_size=50, shuffle=True, drop_last=True)
+    end = _GeneratorState()
+    ag.manual_seed(0)
+    h = nn.fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), loader, epochs=2, callbacks=[end])
+    assert [len(x) for x in inputs.seen] == [nn.training.EVAL_BATCH, 1200 - nn.training.EVAL_BATCH]
+    np.testing.assert_array_equal(np.concatenate(inputs.seen), xt)
+    assert ag.default_generator().bit_generator.state == end.state  # seeded code after fit is unaffected
+    with ag.no_grad():
+        expected = F.cross_entropy(model(ag.Tensor(xt)), ag.Tensor(yt)).item()
+    assert h.train_eval["train_loss"] == pytest.approx(expected, rel=1e-6)
 
 
 class _Recorder:
@@ -194,6 +230,42 @@ def test_nan_weights_are_replaced_by_the_epoch_start_weights():
         nn.fit(model, F.cross_entropy, opt, train, epochs=3, batch_size=12, callbacks=[Poison()])
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v, starts[1][k])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_non_finite_batch_norm_statistics_are_replaced_by_the_epoch_start_state():
+    # An inf input row in batch 2 gives inf running statistics and a NaN loss before any step changes the weights.
+    x, y = make_moons(36, noise=0.1, seed=1)
+    x = x.astype(np.float32)
+    x[15, 0] = np.inf
+    model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    start = model.state_dict()
+    loader = DataLoader(TensorDataset(x, y), batch_size=12)
+    with pytest.raises(RuntimeError, match=r"epoch 1, batch 2.*restored the weights from the start of epoch 1"):
+        nn.fit(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), loader, epochs=2)
+    assert set(model.state_dict()) == set(start) and "1.running_mean" in start
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, start[k])
+
+
+def test_snapshot_reuses_its_storage_and_follows_replaced_tensors():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    snap = nn.training._Snapshot(model)
+    snap.take()
+    storage = snap.arrays["0.weight"]
+    with ag.no_grad():
+        model[0].weight.fill_(2.0)
+    snap.take()
+    assert snap.arrays["0.weight"] is storage and (storage == 2.0).all()
+    model[0].weight = nn.Parameter(np.ones((3, 2)))  # another dtype (float64): fresh storage
+    snap.take()
+    assert snap.arrays["0.weight"] is not storage and snap.arrays["0.weight"].dtype == np.float64
+    with ag.no_grad():
+        model[0].weight.fill_(5.0)
+        model[1].running_mean.fill_(np.nan)
+    assert not snap.finite()
+    snap.restore()
+    assert (model[0].weight.data == 1.0).all() and (model[1].running_mean.data == 0.0).all() and snap.finite()
 
 
 # ----------------------------------------------------------------- early stopping
