@@ -149,7 +149,7 @@ def measure(epochs: int, rounds: int) -> dict[str, list[float]]:
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args(argv)
     times = measure(args.epochs, args.rounds)
     med = {k: float(np.median(v)) for k, v in times.items()}
