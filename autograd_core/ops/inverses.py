@@ -59,9 +59,11 @@ def expand_scalar(g: Tensor) -> Tensor:
 def cayley(M: np.ndarray) -> np.ndarray:
     """An orthogonal matrix from any square ``M``: the Cayley transform ``(I - K)⁻¹ (I + K)`` of its
     skew part ``K`` (``I - K`` is always invertible). A fixed skew offset keeps ``M = 0`` (hypothesis'
-    favourite) from giving the identity, whose exact zeros sit on LAPACK's sign-choice boundaries."""
+    favourite) from giving the identity, whose exact zeros sit on LAPACK's sign-choice boundaries (eigh's
+    second derivative at an exactly diagonal matrix is one); its √2/1000 keeps simple entries of ``M`` such as
+    ``[[0, 0], [1, 0]]`` from cancelling it exactly."""
     n = M.shape[-1]
-    offset = np.add.outer(np.arange(n), 2 * np.arange(n)) % 5 * 0.15 + 0.2
+    offset = np.add.outer(np.arange(n), 2 * np.arange(n)) % 5 * 0.15 + 0.2 + np.sqrt(2) / 1000
     K = (M - np.swapaxes(M, -1, -2)) / 2 + np.triu(offset, 1) - np.triu(offset, 1).T
     eye = np.eye(M.shape[-1])
     return np.linalg.solve(eye - K, eye + K)
