@@ -96,17 +96,16 @@ def _leading_to(roots: Sequence, targets: dict) -> set:
 
 
 def _saved_values(node: Node, edges: tuple) -> list:
-    """The node's saved values as the VJPs expect them, after checking none was modified in place."""
+    """The node's saved values (not yet freed) as the VJPs expect them, after checking none was modified
+    in place."""
     saved = node.saved
-    if saved is None:
-        raise RuntimeError(_FREED_MESSAGE)
     restored = []
     for j, (kind, i) in enumerate(node.prim.save_plan):
         value, version = saved[2 * j], saved[2 * j + 1]
         if kind == "in":
             value = restore(value, edges[i], version, node)
         elif kind == "out":
-            if node.memory_owner._version != version:
+            if (node if node.base is None else node.base)._version != version:
                 raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
                                    "but is needed for gradient computation")
             value = new_tensor(node.out, node)
@@ -257,17 +256,29 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                             _accumulate(t, g, owner)
                 if capture is not None and node in capture:
                     capture[node] = owner.owned(g)
-                saved = _saved_values(node, parents)
+                saved = node.saved
+                if saved is None:
+                    raise RuntimeError(_FREED_MESSAGE)
+                if saved:
+                    saved = _saved_values(node, parents)
                 vjps = node.prim.vjp
                 params = node.params
+                anomaly = state.anomaly
             for i, parent in enumerate(parents):
                 if parent is None:
                     continue
                 if g is not None and (needed is None or parent in needed):
                     gi = vjps[i](g, *saved, **params)
                     if gi is not None:
-                        gi = _fit_gradient(node, gi, parent)
-                        pending[parent] = pending[parent] + gi if parent in pending else gi
+                        if type(parent) is Node:
+                            shape, dtype = parent.shape, parent.dtype
+                        else:
+                            shape, dtype = parent.data.shape, parent.data.dtype
+                        # the common case inline: a tensor of the input's shape and dtype
+                        if type(gi) is not Tensor or gi.data.shape != shape or gi.data.dtype is not dtype or anomaly:
+                            gi = _fit_gradient(node, gi, parent)
+                        prev = pending.get(parent)
+                        pending[parent] = gi if prev is None else prev + gi
                 left = deps[parent] - 1
                 deps[parent] = left
                 if left == 0:

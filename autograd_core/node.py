@@ -15,9 +15,11 @@ import numpy as np
 
 from .dtypes import get_default_dtype
 from .grad_mode import state
+from .registry import SAVES_OUT
 from .tensor import Tensor, data_of, new_tensor
 
 _OUT = object()  # placeholder in ``Node.saved`` for the output, rebuilt at backward time
+_FRESH_OUT = (_OUT, 0)  # ``saved`` of a node that saves only its output, not a view: version 0
 _NO_PARAMS: dict = {}  # shared by every node without static parameters (never mutated)
 _ABSENT = object()  # ``Node.b`` of a one-input node
 _F64 = np.dtype(np.float64)
@@ -52,7 +54,16 @@ class Node:
         self.params = params or _NO_PARAMS
         n = len(args)
         self.a = _input(args[0])
-        self.b = _input(args[1]) if n > 1 else _ABSENT
+        if n > 1:
+            b = args[1]  # _input, inline for the common cases of a second operand
+            if type(b) is Tensor and b.requires_grad:
+                self.b = b.grad_fn or b
+            elif type(b) is float or type(b) is int:
+                self.b = b
+            else:
+                self.b = _input(b)
+        else:
+            self.b = _ABSENT
         self.rest = tuple(_input(x) for x in args[2:]) if n > 2 else None
         self.shape = out.shape
         self.dtype = out.dtype
@@ -253,14 +264,24 @@ def apply(prim, *args, **params) -> Tensor:
     node = Node(prim, args, out, params)
     if prim.view and np.may_share_memory(out, datas[0]):  # a view of the first input's memory
         node.base = args[0]._owner()
-    if prim.save_plan:
+    if prim.save_plan is SAVES_OUT and node.base is None:
+        node.out = out
+        node.saved = _FRESH_OUT  # shared: no tuple per node (fewer objects for the cyclic GC)
+    elif prim.save_plan:
         saved = []
         for kind, i in prim.save_plan:
             if kind == "in":
-                saved += keep(args[i], datas[i])
+                a = args[i]
+                if type(a) is Tensor and a.grad_fn is not None:  # the common case of keep(), inline
+                    owner = a.grad_fn if a.grad_fn.base is None else a.grad_fn.base
+                    saved += (a.data, owner._version)
+                elif type(a) is float or type(a) is int:
+                    saved += (a, None)
+                else:
+                    saved += keep(a, datas[i])
             elif kind == "out":
                 node.out = out
-                saved += (_OUT, node.memory_owner._version)
+                saved += (_OUT, (node if node.base is None else node.base)._version)
             elif kind == "extra":
                 saved += (extras[i], None)
             else:  # every input of a variadic primitive
