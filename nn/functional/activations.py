@@ -58,13 +58,13 @@ def _slope(x: Tensor, slope) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise."""
-    check_floating("leaky_relu", input=x)
+    check_floating("leaky_relu", x)
     return _slope(x, negative_slope)
 
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """Leaky ReLU with a learned slope: one per channel (dim 1 of ``x``) or a single shared one."""
-    check_floating("prelu", input=x)
+    check_floating("prelu", x)
     if weight.numel() != 1:
         channels = x.shape[1] if x.ndim >= 2 else 1
         if weight.ndim != 1 or weight.numel() != channels:
@@ -83,7 +83,7 @@ def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: b
     In eval the slope is the mean ``(lower + upper) / 2``. Slopes come from ``generator`` or the
     global generator at call time (so ``manual_seed`` governs them).
     """
-    check_floating("rrelu", input=x)
+    check_floating("rrelu", x)
     if not training:
         return _slope(x, (lower + upper) / 2)
     rng = generator if generator is not None else ag.default_generator()
@@ -92,7 +92,7 @@ def rrelu(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: b
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
-    check_floating("elu", input=x)
+    check_floating("elu", x)
     return ag.where(x > 0, x, ag.expm1(_negative_part(x)) * alpha)
 
 
@@ -108,7 +108,7 @@ def _log1p_exp(z: Tensor) -> Tensor:
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and exactly ``x`` where ``beta * x > threshold`` (PyTorch's rule)."""
-    check_floating("softplus", input=x)
+    check_floating("softplus", x)
     z = x * beta
     return ag.where(z > threshold, x, _log1p_exp(z) / beta)
 
@@ -120,13 +120,13 @@ def _hard_clip(y: Tensor, low: float, high: float) -> Tensor:
 
 def hardsigmoid(x: Tensor) -> Tensor:
     """PyTorch's piecewise-linear sigmoid ``clip(x / 6 + 1/2, 0, 1)``."""
-    check_floating("hardsigmoid", input=x)
+    check_floating("hardsigmoid", x)
     return _hard_clip(x / 6.0 + 0.5, 0.0, 1.0)
 
 
 def hard_logistic(x: Tensor) -> Tensor:
     """Piecewise-linear logistic ``clip(0.25 x + 0.5, 0, 1)``, the slope of the sigmoid at 0."""
-    check_floating("hard_logistic", input=x)
+    check_floating("hard_logistic", x)
     return _hard_clip(x * 0.25 + 0.5, 0.0, 1.0)
 
 
@@ -148,7 +148,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    check_floating("gelu", input=x)
+    check_floating("gelu", x)
     if approximate == "none":
         return x * (ag.erf(x * math.sqrt(0.5)) + 1.0) * 0.5
     inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
@@ -157,7 +157,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(x: Tensor) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
-    check_floating("silu", input=x)
+    check_floating("silu", x)
     return x * ag.sigmoid(x)
 
 
@@ -169,11 +169,11 @@ def softsign(x: Tensor) -> Tensor:
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """``x - logsumexp(x, dim)``: log-probabilities, accurate and finite for any finite logits (engine primitive)."""
-    check_floating("log_softmax", input=x)
+    check_floating("log_softmax", x)
     return ag.log_softmax(x, dim)
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """``exp(x - logsumexp(x, dim))``: probabilities along ``dim``, without overflow (engine primitive)."""
-    check_floating("softmax", input=x)
+    check_floating("softmax", x)
     return ag.softmax(x, dim)

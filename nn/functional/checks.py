@@ -48,14 +48,17 @@ def check_dropout_p(p: float, name: str = "dropout probability p") -> None:
         raise ValueError(f"{name} must be in [0, 1], got {p}")
 
 
-def check_floating(name: str, error: type = TypeError, **tensors) -> None:
-    """Raise ``error`` naming every dtype unless the given tensors (None skipped) share one floating dtype.
+def check_floating(name: str, input, error: type = TypeError, **others) -> None:
+    """Raise ``error`` naming every dtype unless ``input`` and the ``others`` given (None skipped) share one
+    floating dtype.
 
     PyTorch's layers refuse integer inputs and mixed precisions (``mat1 and mat2 must have the same dtype``)
-    rather than promote them.
+    rather than promote them. One attribute test when ``input`` alone is floating: it runs on every forward.
     """
-    given = [(k, t.dtype) for k, t in tensors.items() if t is not None]
-    first = given[0][1]
-    if first.kind != "f" or any(d != first for _, d in given[1:]):
+    kind = input.dtype.kind
+    if kind == "f" and not others:
+        return
+    given = [("input", input.dtype)] + [(k, t.dtype) for k, t in others.items() if t is not None]
+    if kind != "f" or any(d != input.dtype for _, d in given[1:]):
         listed = ", ".join(f"{k} ({d})" for k, d in given)
         raise error(f"{name}: {listed} must have {'one floating dtype' if len(given) > 1 else 'a floating dtype'}")

@@ -79,7 +79,7 @@ def pad_by_mode(x: Tensor, pads: tuple, mode: str) -> Tensor:
 def _batched(x: Tensor, weight: Tensor, bias, k: int, name: str) -> tuple[Tensor, bool]:
     """``x`` with a batch dimension (PyTorch also accepts one unbatched ``(C, *spatial)`` sample), after
     checking that input, weight and bias share one floating dtype (PyTorch refuses a mix too)."""
-    check_floating(name, input=x, weight=weight, bias=bias)
+    check_floating(name, x, weight=weight, bias=bias)
     if x.ndim == k + 1:
         return ag.reshape(x, (1,) + x.shape), True
     if x.ndim != k + 2:

@@ -24,7 +24,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     The input must be floating (PyTorch refuses integers); a float64 input to float32 weights is promoted, where
     PyTorch refuses the mix, so numpy's float64 data can feed a float32 model."""
-    check_floating("linear", input=x)
+    check_floating("linear", x)
     return ag.linear(x, weight, bias)
 
 
@@ -59,7 +59,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     """
     if x.ndim < 2:
         raise ValueError(f"batch_norm expects (N, C, ...) input, got shape {x.shape}")
-    check_floating("batch_norm", input=x)
+    check_floating("batch_norm", x)
     shape = _channel_shape(x)
     axes = (0,) + tuple(range(2, x.ndim))
     if training:

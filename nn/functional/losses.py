@@ -51,7 +51,7 @@ def _paired(name: str, input: Tensor, target, floating_target: bool = False) -> 
     The input (a prediction) must be floating; the target may be integer where PyTorch promotes it
     (regression losses) unless ``floating_target``, and never boolean (cast a mask first).
     """
-    check_floating(name, input=input)
+    check_floating(name, input)
     target = _as_tensor(target, input)
     if target.dtype == np.bool_ or (floating_target and target.dtype.kind != "f"):
         raise TypeError(f"{name}: target ({target.dtype}) must be {'floating' if floating_target else 'numeric'}")
@@ -142,7 +142,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
 
 def _class_dim(input: Tensor, name: str) -> int:
     """The class axis of floating logits or log-probabilities: 1, or 0 for one unbatched sample (C,)."""
-    check_floating(name, input=input)
+    check_floating(name, input)
     if input.ndim == 0:
         raise ValueError(f"{name}: input of shape () has no class dimension: expected (N, C, ...) or (C,)")
     return 1 if input.ndim >= 2 else 0

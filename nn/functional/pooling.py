@@ -22,7 +22,7 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
 
 
 def _check_input(x: Tensor, k: int, name: str) -> None:
-    check_floating(name, input=x)  # PyTorch lacks integer kernels for most poolings; ours are floating only
+    check_floating(name, x)  # PyTorch lacks integer kernels for most poolings; ours are floating only
     if x.ndim not in (k + 1, k + 2) or any(n == 0 for n in x.shape[-k - 1:]):
         raise ValueError(f"{name}: expected a {k + 1}-d or {k + 2}-d input with non-zero channel and spatial "
                          f"sizes, got shape {x.shape}")

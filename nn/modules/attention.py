@@ -113,7 +113,7 @@ class MultiheadAttention(Module):
                              f"all be batched {layout} or unbatched (L, E), with feature sizes {self.embed_dim}, "
                              f"{self.kdim}, {self.vdim} and key and value of one length")
         for name, x in (("query", query), ("key", key), ("value", value)):
-            check_floating("MultiheadAttention", **{name: x})
+            check_floating(f"MultiheadAttention {name}", x)
 
     def _mask(self, attn_mask, key_padding_mask, n: int, tgt: int, src: int, dtype) -> Tensor | None:
         """``attn_mask`` and ``key_padding_mask`` merged into one additive mask broadcasting to (N, H, L, S)."""

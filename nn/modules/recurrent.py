@@ -171,7 +171,7 @@ class _RNNBase(_Recurrent):
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: input of shape {input.shape} must be (seq, batch, {self.input_size}), "
                              f"(batch, seq, {self.input_size}) or (seq, {self.input_size})")
-        check_floating(name, ValueError, input=input)  # PyTorch's type for it here
+        check_floating(name, input, ValueError)  # PyTorch's type for it here
         batched = input.ndim == 3
         x = input if not batched else (ag.swapaxes(input, 0, 1) if self.batch_first else input)
         x = x if batched else ag.unsqueeze(x, 1)
@@ -220,7 +220,7 @@ class _CellBase(_Recurrent):
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
             raise ValueError(f"{type(self).__name__}: input of shape {input.shape} must be "
                              f"(batch, {self.input_size}) or ({self.input_size},)")
-        check_floating(type(self).__name__, ValueError, input=input)
+        check_floating(type(self).__name__, input, ValueError)
         batched = input.ndim == 2
         x = input if batched else ag.unsqueeze(input, 0)
         state = tuple(self._initial_state(hx, (), x.shape[0], batched, x.dtype))
