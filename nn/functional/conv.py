@@ -76,15 +76,20 @@ def pad_by_mode(x: Tensor, pads: tuple, mode: str) -> Tensor:
     return x
 
 
-def _batched(x: Tensor, weight: Tensor, bias, k: int, name: str) -> tuple[Tensor, bool]:
-    """``x`` with a batch dimension (PyTorch also accepts one unbatched ``(C, *spatial)`` sample), after
-    checking that input, weight and bias share one floating dtype (PyTorch refuses a mix too)."""
+def _prepare(x: Tensor, weight: Tensor, bias, groups, k: int, name: str,
+             layout: str) -> tuple[Tensor, bool, tuple[int, ...], int]:
+    """``(x with a batch dimension, whether it had none, the kernel, groups)`` after the checks both directions
+    share: one floating dtype for input, weight and bias (PyTorch refuses a mix too), a ``(k+2)``-d weight laid
+    out as ``layout`` says, an int ``groups``. PyTorch also accepts one unbatched ``(C, *spatial)`` sample."""
     check_floating(name, x, weight=weight, bias=bias)
+    if weight.ndim != k + 2:
+        raise ValueError(f"{name}: expected a {k + 2}-d weight ({layout}), got shape {weight.shape}")
+    kernel, groups = tuple(weight.shape[2:]), check_int(groups, "groups")
     if x.ndim == k + 1:
-        return ag.reshape(x, (1,) + x.shape), True
+        return ag.reshape(x, (1,) + x.shape), True, kernel, groups
     if x.ndim != k + 2:
         raise ValueError(f"{name}: expected a {k + 2}-d (N×C×{_SPATIAL[k]}) or {k + 1}-d input, got shape {x.shape}")
-    return x, False
+    return x, False, kernel, groups
 
 
 def _add_bias(out: Tensor, bias: Tensor | None, name: str) -> Tensor:
@@ -97,12 +102,8 @@ def _add_bias(out: Tensor, bias: Tensor | None, name: str) -> Tensor:
 
 def _conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, k: int, name: str) -> Tensor:
     """Cross-correlation over the last ``k`` dims: ``out[n, o, p] = Σ_ci weight[o, c, i] x[n, gC/G + c, sp + di]``."""
-    x, unbatched = _batched(x, weight, bias, k, name)
-    if weight.ndim != k + 2:
-        raise ValueError(f"{name}: expected a {k + 2}-d weight (out×in/groups×kernel), got shape {weight.shape}")
+    x, unbatched, kernel, groups = _prepare(x, weight, bias, groups, k, name, "out×in/groups×kernel")
     out_ch, per_group = weight.shape[:2]
-    kernel = tuple(weight.shape[2:])
-    groups = check_int(groups, "groups")
     if out_ch % groups or x.shape[1] != per_group * groups:
         raise ValueError(f"{name}: input of shape {x.shape} does not fit weight of shape {weight.shape} with "
                          f"groups={groups} (expected N×{per_group * groups}×{_SPATIAL[k]})")
@@ -130,12 +131,8 @@ def _conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, k:
 def _conv_transpose(x: Tensor, weight: Tensor, bias, stride, padding, output_padding, groups, dilation, k: int,
                     name: str) -> Tensor:
     """The adjoint of ``_conv`` in ``x`` (its input gradient), with a ``(in, out/groups, *kernel)`` weight."""
-    x, unbatched = _batched(x, weight, bias, k, name)
-    if weight.ndim != k + 2:
-        raise ValueError(f"{name}: expected a {k + 2}-d weight (in×out/groups×kernel), got shape {weight.shape}")
+    x, unbatched, kernel, groups = _prepare(x, weight, bias, groups, k, name, "in×out/groups×kernel")
     in_ch, per_group = weight.shape[:2]
-    kernel = tuple(weight.shape[2:])
-    groups = check_int(groups, "groups")
     if in_ch % groups or x.shape[1] != in_ch or in_ch == 0:
         raise ValueError(f"{name}: input of shape {x.shape} does not fit weight of shape {weight.shape} with "
                          f"groups={groups} (expected N×{in_ch}×{_SPATIAL[k]}, at least one input channel)")

@@ -78,32 +78,30 @@ class _ConvNd(Module):
         return text + ("" if self.padding_mode == "zeros" else f", padding_mode={self.padding_mode}")
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """A convolution layer's signature (PyTorch's, without ``output_padding``) and forward, for any ``_dims``."""
+
+    _function = staticmethod(F.conv2d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x, padding = self._padded(x)
+        return self._function(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv1d(_Conv):
     """1-D cross-correlation over ``(N, C, L)`` with ``out_channels`` filters of shape ``(in/groups, k)``."""
 
     _dims = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype=dtype)
-
-    def forward(self, x: Tensor) -> Tensor:
-        x, padding = self._padded(x)
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _function = staticmethod(F.conv1d)
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D cross-correlation with ``out_channels`` filters of shape ``(in_channels/groups, kh, kw)`` plus a bias."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype=dtype)
-
-    def forward(self, x: Tensor) -> Tensor:
-        x, padding = self._padded(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -129,16 +127,18 @@ class _ConvTransposeNd(_ConvNd):
         return extra
 
     def forward(self, x: Tensor, output_size=None) -> Tensor:
-        conv = F.conv_transpose1d if self._dims == 1 else F.conv_transpose2d
-        return conv(x, self.weight, self.bias, self.stride, self.padding, self._output_padding(x, output_size),
-                    self.groups, self.dilation)
+        return self._function(x, self.weight, self.bias, self.stride, self.padding,
+                              self._output_padding(x, output_size), self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution (a learnable upsampling), weight ``(in, out/groups, k)``."""
 
     _dims = 1
+    _function = staticmethod(F.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution (a learnable upsampling), weight ``(in, out/groups, kh, kw)``."""
+
+    _function = staticmethod(F.conv_transpose2d)

@@ -17,7 +17,18 @@ from .linear import empty_parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 
-class _BatchNorm(Module):
+class _Affine(Module):
+    """A normalization's optional per-feature scale ``weight`` and shift ``bias`` (either may be None)."""
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class _BatchNorm(_Affine):
     """Batch normalization over axis 1; subclasses only declare which input ranks they accept.
 
     Buffers ``running_mean`` (0), ``running_var`` (1) and ``num_batches_tracked`` follow PyTorch.
@@ -54,9 +65,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics and set weight 1, bias 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        super().reset_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
@@ -91,7 +100,7 @@ class BatchNorm2d(_BatchNorm):
     _ranks = (4,)
 
 
-class LayerNorm(Module):
+class LayerNorm(_Affine):
     """Normalize each sample over its trailing ``normalized_shape`` dims, with elementwise scale and shift."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
@@ -103,13 +112,6 @@ class LayerNorm(Module):
         self.bias = empty_parameter(*shape, dtype=dtype) if elementwise_affine and bias else None
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        """Weight 1, bias 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
-
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
@@ -117,7 +119,7 @@ class LayerNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
-class GroupNorm(Module):
+class GroupNorm(_Affine):
     """Normalize each sample over groups of ``num_channels/num_groups`` channels, with a per-channel scale and shift.
 
     Unlike batch norm it uses no batch statistics, so training and evaluation compute the same thing.
@@ -132,13 +134,6 @@ class GroupNorm(Module):
         self.weight = empty_parameter(num_channels, dtype=dtype) if affine else None
         self.bias = empty_parameter(num_channels, dtype=dtype) if affine and bias else None
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Weight 1, bias 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim < 2 or x.shape[1] != self.num_channels:
