@@ -30,7 +30,8 @@ class Layer:
     module on an input, ``reference(torch, args)`` builds the PyTorch equivalent when PyTorch has no class of
     that name (then constructor cases are only checked for a clean error). ``stricter`` maps case labels
     (``"rank"``, ``"features"``, ``"features:0"``, ``"dtype:int64"``, ``"empty"``, ``"arg:NAME"``...) to the
-    reason we raise where PyTorch returns a result. ``random`` layers are only compared in ``eval()`` mode;
+    reason we raise where PyTorch returns a result, ``lenient`` to the reason we return one where it raises.
+    ``random`` layers are only compared in ``eval()`` mode;
     ``integer`` inputs are class ids.
     """
 
@@ -45,6 +46,7 @@ class Layer:
     random: bool = False
     integer: bool = False
     stricter: dict = field(default_factory=dict)
+    lenient: dict = field(default_factory=dict)
 
 
 def _conv(k: int, transposed: bool = False) -> Layer:
@@ -63,7 +65,9 @@ _FLOATING_POOLS = "our pooling is floating only (PyTorch has integer kernels for
 def _pool(k: int, kind: str) -> Layer:
     if kind == "adaptive":
         return Layer(dict(output_size=2), (2, 3) + (5,) * k, (k + 1, k + 2), None,
-                     bad={"output_size": [0, -1, 2.5, (2,) * (k + 1)]})
+                     bad={"output_size": [0, -1, 2.5, (2,) * (k + 1)]},
+                     lenient={"arg:output_size": "an empty output's backward gives zero gradients (PyTorch's "
+                                                 "backward refuses it, its forward returns the empty output)"})
     bad = {"kernel_size": _NEG + [2.5], "stride": _NEG, "padding": _PADS + [2]}
     if kind == "max":
         bad["dilation"] = _NEG
@@ -181,14 +185,15 @@ CONTAINERS: dict[type, dict[str, tuple[Callable, tuple[str, ...]]]] = {
 class Loss:
     """A loss function and its module: ``target`` is ``"same"`` (a float target of the input's shape),
     ``"index"`` (class ids, the input's shape without axis 1) or ``"probability"`` (BCE: input and target in
-    [0, 1]); ``bad`` maps options to out-of-range or wrongly typed values, ``stricter`` case labels to the
-    reason we raise where PyTorch returns a result (as for ``Layer``)."""
+    [0, 1]); ``bad`` maps options to out-of-range or wrongly typed values, ``stricter`` and ``lenient`` case
+    labels to the reason we differ from PyTorch (as for ``Layer``)."""
 
     function: Callable
     module: type
     target: str = "same"
     bad: dict = field(default_factory=dict)
     stricter: dict = field(default_factory=dict)
+    lenient: dict = field(default_factory=dict)
 
 
 # PyTorch broadcasts a target of another shape with a warning; we refuse it (a silent broadcast of (N, 1) against
@@ -202,7 +207,9 @@ _BOOL_TARGET = {"target dtype": "a boolean target is refused (cast the mask); Py
 LOSSES: list[Loss] = [
     Loss(F.mse_loss, nn.MSELoss, stricter=_NO_BROADCAST | _INT_INPUT | _BOOL_TARGET),
     Loss(F.l1_loss, nn.L1Loss, stricter=_NO_BROADCAST | _INT_INPUT),
-    Loss(F.huber_loss, nn.HuberLoss, bad={"delta": [0.0, -1.0, "1"]}, stricter=_NO_BROADCAST | _BOOL_TARGET),
+    Loss(F.huber_loss, nn.HuberLoss, bad={"delta": [0.0, -1.0, "1"]}, stricter=_NO_BROADCAST | _BOOL_TARGET,
+         lenient={"target dtype": "an integer target gets its gradient (PyTorch's forward takes it, its backward "
+                                  "then refuses: 'Found dtype Long but expected Float')"}),
     Loss(F.smooth_l1_loss, nn.SmoothL1Loss, bad={"beta": [-1.0, "1"]},
          stricter=_NO_BROADCAST | _INT_INPUT | _BOOL_TARGET),
 
