@@ -17,7 +17,6 @@ from optim import lr_scheduler
 
 _NEG = [0, -1, -2]          # sizes, kernels, strides that must be positive
 _PADS = [-1, -3]            # paddings must be non-negative
-_TYPES = ["3", 2.5, None]   # wrongly typed sizes
 _PROB = [-0.1, 1.5, float("nan"), "0.5"]
 
 
@@ -31,8 +30,7 @@ class Layer:
     that name (then constructor cases are only checked for a clean error). ``stricter`` maps case labels
     (``"rank"``, ``"features"``, ``"features:0"``, ``"dtype:int64"``, ``"empty"``, ``"arg:NAME"``...) to the
     reason we raise where PyTorch returns a result, ``lenient`` to the reason we return one where it raises.
-    ``random`` layers are only compared in ``eval()`` mode;
-    ``integer`` inputs are class ids.
+    ``random`` layers are only compared in ``eval()`` mode; ``integer`` inputs are class ids.
     """
 
     args: dict
