@@ -12,6 +12,7 @@ import numpy as np
 
 from ..registry import REAL, Primitive, register
 from ..tensor import Tensor, data_of, new_tensor
+from .shape import PERMUTE
 
 
 def _matmul_vjp_a(g, a, b):
@@ -71,6 +72,11 @@ def _linear_forward(x, w, b=None):
     return out
 
 
+def _transposed(m):
+    """A matrix transposed: one permute record, without the dim checks of the public ``transpose``."""
+    return _apply(PERMUTE, m, axes=(1, 0))
+
+
 def _flat(t, n: int):
     """Collapse all leading (batch) dimensions: (..., n) -> (batch, n); a matrix is returned as is."""
     return t if t.ndim == 2 else _ops.reshape(t, (-1, n))
@@ -91,7 +97,7 @@ LINEAR = register(Primitive(
     "linear", _linear_forward, inputs=("x", "w", "b"), saves=("x", "w"), sample=_sample_linear,
     domain=(REAL, REAL, REAL), torch=lambda T, x, w, b=None: T.nn.functional.linear(x, w, b),
     vjp=(lambda g, x, w: matmul(g, w),                                      # d/dx = g W
-         lambda g, x, w: matmul(_flat(g, w.shape[0]).mT, _flat(x, w.shape[1])),  # d/dW = gᵀ x
+         lambda g, x, w: matmul(_transposed(_flat(g, w.shape[0])), _flat(x, w.shape[1])),  # d/dW = gᵀ x
          lambda g, x, w: _ops.sum(_flat(g, w.shape[0]), axis=0))))         # d/db = Σ_batch g
 
 

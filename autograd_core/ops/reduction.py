@@ -129,7 +129,7 @@ def _torch_prod(T, x, dim=None, keepdim=False):
 
 
 SUM = register(Primitive(
-    "sum", _with_shape(np.sum), extras=("shape",), saves=("shape",), sample=sample_dims,
+    "sum", _with_shape(np.add.reduce), extras=("shape",), saves=("shape",), sample=sample_dims,
     numpy=(np.sum,), numpy_sample=sample_reduction,
     vjp=lambda g, shape, axis=None, keepdims=False: expand_reduced(g, shape, axis, keepdims)))
 AMAX = register(Primitive(
@@ -313,14 +313,15 @@ min = MIN.public(_extreme_front("min", AMIN, np.argmin, lambda a, b: _ops.minimu
 
 # ------------------------------------------------------------------------- softmax
 def _log_softmax_forward(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True) if x.size else x
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    # the ufuncs' own reduce (np.sum and np.max are wrappers around it, a few µs per call on small batches)
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True) if x.size else x
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def _log_softmax_backward_forward(g, y, axis):
     """``g - exp(y) · Σg`` along ``axis`` (``y`` the log-probabilities), in two temporaries."""
     out = np.exp(y)
-    out *= np.sum(g, axis=axis, keepdims=True)
+    out *= np.add.reduce(g, axis=axis, keepdims=True)
     return np.subtract(g, out, out=out)
 
 

@@ -148,11 +148,13 @@ def _class_dim(input: Tensor, name: str) -> int:
     return 1 if input.ndim >= 2 else 0
 
 
-def _class_weight(weight, input: Tensor, name: str) -> np.ndarray:
-    """Per-class weights shaped to broadcast along the class dimension (all ones when ``None``)."""
+def _class_weight(weight, input: Tensor, name: str) -> np.ndarray | float:
+    """Per-class weights shaped to broadcast along the class dimension (1.0 when ``None``)."""
+    if weight is None:
+        return 1.0
     dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[dim]
-    w = np.ones(classes) if weight is None else np.asarray(data_of(weight))
+    w = np.asarray(data_of(weight))
     if w.shape != (classes,):
         raise ValueError(f"{name}: weight must have shape ({classes},), one per class, got {w.shape}")
     return w.reshape((classes,) + (1,) * (input.ndim - dim - 1))
@@ -176,8 +178,9 @@ def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.nd
         if bad.any():  # PyTorch's IndexError
             raise IndexError(f"{name}: target class {t[bad].flat[0]} is out of range [0, {classes}) "
                              f"(ignore_index={ignore_index})")
-    kept = np.expand_dims(kept, dim)
-    onehot = np.expand_dims(t, dim) == np.arange(classes).reshape((classes,) + (1,) * (input.ndim - dim - 1))
+    with_class_dim = t.shape[:dim] + (1,) + t.shape[dim:]  # reshape, not np.expand_dims: this runs every step
+    kept = kept.reshape(with_class_dim)
+    onehot = t.reshape(with_class_dim) == np.arange(classes).reshape((classes,) + (1,) * (input.ndim - dim - 1))
     return onehot & kept, kept
 
 
