@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before numpy loads its BLAS
+import harness  # first: it pins the BLAS threads before numpy loads
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-from typing import Callable  # noqa: E402
+import argparse
+from typing import Callable
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import autograd_core as ag  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
+import autograd_core as ag
+import nn
+import nn.functional as F
+import optim
 
 try:
-    import torch  # noqa: E402
+    import torch
 except ImportError:  # PyTorch is optional
     torch = None
 
@@ -184,23 +182,7 @@ def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Calla
 def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
     model = _model(torch.nn)
     model.load_state_dict({k: torch.tensor(w) for k, w in zip(model.state_dict(), weights)})
-    opt = torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    xt, yt = torch.tensor(x), torch.tensor(y)
-
-    def step() -> float:
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        return loss.item()
-
-    return step
-
-
-def _cpu_time(step: Callable[[], float]) -> float:
-    t0 = time.process_time()
-    step()
-    return time.process_time() - t0
+    return harness.torch_step(torch, model, torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS), x, y)
 
 
 def run(batch: int, repeats: int) -> dict[str, float]:
@@ -209,16 +191,7 @@ def run(batch: int, repeats: int) -> dict[str, float]:
     makers = {"ours": make_ours, "numpy": make_numpy}
     if torch is not None:
         makers["torch"] = make_torch
-    steps = {name: make(weights, x, y) for name, make in makers.items()}
-    for _ in range(3):  # warm-up; the losses of every step must agree (same trajectory)
-        losses = {name: step() for name, step in steps.items()}
-        assert max(losses.values()) - min(losses.values()) < 1e-4, losses
-    samples = {name: [] for name in steps}
-    names = list(steps)
-    for r in range(repeats):  # interleaved, so slow phases of a shared machine hit all alike;
-        for name in names[r % len(names):] + names[:r % len(names)]:  # rotated, so none always runs cold
-            samples[name].append(_cpu_time(steps[name]))
-    return {name: float(np.median(v)) * 1e3 for name, v in samples.items()}
+    return harness.interleaved_medians({name: make(weights, x, y) for name, make in makers.items()}, repeats)
 
 
 def main() -> None:

@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before numpy loads its BLAS
+import harness  # first: it pins the BLAS threads before numpy loads
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from typing import Callable  # noqa: E402
+import argparse
+import gc
+import tracemalloc
+from typing import Callable
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import autograd_core as ag  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
+import autograd_core as ag
+import nn
+import nn.functional as F
+import optim
 
 try:
-    import torch  # noqa: E402
+    import torch
 except ImportError:  # PyTorch is optional
     torch = None
 
@@ -142,22 +140,7 @@ def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: 
     model.load_state_dict({k: torch.tensor(w) for k, w in zip(model.state_dict(), weights)})
     opt = (torch.optim.Adam(model.parameters(), lr=LR[method], betas=BETAS, eps=EPS) if method == "adam"
            else torch.optim.SGD(model.parameters(), lr=LR[method]))
-    xt, yt = torch.tensor(x), torch.tensor(y)
-
-    def step() -> float:
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        return loss.item()
-
-    return step
-
-
-def _cpu_time(step: Callable[[], float]) -> float:
-    t0 = time.process_time()
-    step()
-    return time.process_time() - t0
+    return harness.torch_step(torch, model, opt, x, y)
 
 
 def _peak_mib(step: Callable[[], float]) -> float:
@@ -176,15 +159,7 @@ def run(batch: int, repeats: int, method: str) -> dict:
     if torch is not None:
         makers["torch"] = make_torch
     steps = {name: make(weights, x, y, method) for name, make in makers.items()}
-    for _ in range(3):  # warm-up; the losses of every step must agree (same trajectory)
-        losses = {name: step() for name, step in steps.items()}
-        assert max(losses.values()) - min(losses.values()) < 1e-4, losses
-    samples = {name: [] for name in steps}
-    names = list(steps)
-    for r in range(repeats):  # interleaved, so slow phases of a shared machine hit all alike;
-        for name in names[r % len(names):] + names[:r % len(names)]:  # rotated, so none always runs cold
-            samples[name].append(_cpu_time(steps[name]))
-    result = {name: {"ms": float(np.median(v)) * 1e3} for name, v in samples.items()}
+    result = {name: {"ms": ms} for name, ms in harness.interleaved_medians(steps, repeats).items()}
     for name in ("ours", "numpy"):
         result[name]["peak"] = _peak_mib(steps[name])
     return result
