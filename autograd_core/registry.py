@@ -261,6 +261,8 @@ def normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:
     """Turn an int/tuple/None axis into a sorted tuple of non-negative axes (None means all)."""
     if axis is None:
         return None
+    if type(axis) is int and -max(ndim, 1) <= axis < max(ndim, 1):  # the common case, without the loop
+        return (axis % max(ndim, 1),)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:

@@ -26,7 +26,9 @@ def reduction_args(x, axis, keepdims, dim, keepdim) -> tuple:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    ndim = np.ndim(data_of(x))
+    if axis is None:  # the common full reduction: nothing to normalise
+        return None, bool(keepdims)
+    ndim = x.data.ndim if isinstance(x, Tensor) else np.ndim(x)
     axis = normalize_axis(axis, ndim)
     return (None if ndim == 0 else axis), bool(keepdims)  # a 0-d tensor reduces over dim 0/-1 as PyTorch
 
