@@ -128,19 +128,19 @@ def test_bad_reshape_shapes_name_the_problem(shape, match):
         ag.ones(2, 3).reshape(*shape)
 
 
-def test_setitem_on_graph_tensors_is_tracked_like_pytorch(torch):
-    w = ag.tensor([1.0, 2.0], requires_grad=True)
-    x = ag.zeros(3)
+def _setitem_script(lib):
+    """Assignments into a plain tensor and into a non-leaf, then backward; returns the leaf ``w``."""
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    x = lib.zeros(3)
     x[1:] = w * 2
     y = w * 1
     y[0] = 5.0
     ((x * x).sum() + (y * y).sum()).backward()
-    tw = torch.tensor([1.0, 2.0], requires_grad=True)
-    tx = torch.zeros(3)
-    tx[1:] = tw * 2
-    ty = tw * 1
-    ty[0] = 5.0
-    ((tx * tx).sum() + (ty * ty).sum()).backward()
+    return w
+
+
+def test_setitem_on_graph_tensors_is_tracked_like_pytorch(torch):
+    w, tw = _setitem_script(ag), _setitem_script(torch)
     np.testing.assert_allclose(w.grad.data, tw.grad.numpy())
     with pytest.raises(RuntimeError, match="leaf"):
         w[0] = 1.0
