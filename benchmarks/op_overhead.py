@@ -7,7 +7,9 @@
    PyTorch, with the garbage collector on and calls made back to back without collecting
    between them, so the cyclic collector's full passes over every live object land where they
    fall; mean and median per op over consecutive calls.
-3. Backward through a 1,000,000-operation chain: build + backward time and peak memory.
+3. A row sum of a 4x4 tensor (``sum(x, 1)``), forward only: what a reduction's argument
+   handling costs beside numpy's bare ``np.add.reduce``.
+4. Backward through a 1,000,000-operation chain: build + backward time and peak memory.
 
 Ours, PyTorch eager (when installed) and hand-written numpy (forward and backward by hand, no
 graph: the floor for any numpy engine) are measured interleaved in one run; medians and
@@ -54,6 +56,19 @@ def chain_numpy(steps: int = STEPS) -> None:
     g = np.ones_like(x)
     for out in reversed(outs):
         g = g * (1 - out * out) * np.float32(1.01)
+
+
+def reductions(lib, calls: int = 1000) -> None:
+    """``calls`` row sums of a 4x4 float32 tensor requiring grad: what dim normalisation and dispatch cost."""
+    x = lib.tensor(X0.reshape(4, 4), requires_grad=True)
+    for _ in range(calls):
+        lib.sum(x, 1)
+
+
+def reductions_numpy(calls: int = 1000) -> None:
+    x = X0.reshape(4, 4)
+    for _ in range(calls):
+        np.add.reduce(x, axis=1)
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -126,6 +141,16 @@ def main() -> None:
     print(f"  ratio ours / numpy-by-hand: {med['ours'] / med['numpy']:.2f}")
     if "torch" in med:
         print(f"  ratio ours / torch eager:   {med['ours'] / med['torch']:.2f}")
+    reducers = {"ours": functools.partial(reductions, ag), "numpy": reductions_numpy}
+    if torch is not None:
+        reducers["torch"] = functools.partial(reductions, torch)
+    red = {name: [] for name in reducers}
+    for _ in range(args.repeats):
+        for name, fn in reducers.items():
+            red[name].append(_median_time(fn, 1))
+    red = {name: float(np.median(v)) / 1000 * 1e6 for name, v in red.items()}
+    print("row sum of a 4x4 float32 tensor requiring grad, forward only (dim normalisation + dispatch + record):")
+    print("  " + ", ".join(f"{name} {us:.2f} us" for name, us in red.items()))
     if torch is not None:
         loaded = {"ours": [], "torch": []}
         for _ in range(args.repeats):  # interleaved blocks of consecutive calls
