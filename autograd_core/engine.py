@@ -95,20 +95,20 @@ def _leading_to(roots: Sequence, targets: dict) -> set:
     return needed
 
 
-def _saved_values(node: Node, edges: tuple) -> list:
-    """The node's saved values (not yet freed) as the VJPs expect them, after checking none was modified
-    in place."""
+def _saved_values(node: Node, edges: tuple, as_arrays: bool) -> list:
+    """The node's saved values (not yet freed) as the VJPs expect them (Tensors, or bare arrays for
+    ``array_vjp``), after checking none was modified in place."""
     saved = node.saved
     restored = []
     for j, (kind, i) in enumerate(node.prim.save_plan):
         value, version = saved[2 * j], saved[2 * j + 1]
         if kind == "in":
-            value = restore(value, edges[i], version, node)
+            value = restore(value, edges[i], version, node, as_arrays)
         elif kind == "out":
             if (node if node.base is None else node.base)._version != version:
                 raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
                                    "but is needed for gradient computation")
-            value = new_tensor(node.out, node)
+            value = node.out if as_arrays else new_tensor(node.out, node)
         elif kind == "all":
             value = tuple(restore(v, p, ver, node) for v, p, ver in zip(value, edges, version))
         restored.append(value)
@@ -217,10 +217,15 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
     deps = _count_dependencies(edges)
     needed = None if capture is None else _leading_to(edges, capture)
     owner = _Ownership(create_graph)
+    # Without create_graph the pending gradients are bare arrays: primitives with an ``array_vjp`` take
+    # and return them directly, the others get them wrapped; leaves, hooks and captures see Tensors.
+    arrays = not create_graph
     pending: dict = {}
     for e, g in zip(edges, grads):
         owner.escape(g)
-        pending[e] = pending[e] + g if e in pending else g
+        if arrays:
+            g = g.data
+        pending[e] = _summed(pending[e], g) if e in pending else g
     ready = [e for e in dict.fromkeys(edges) if deps[e] == 0]
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
@@ -236,6 +241,8 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
             if type(edge) is not Node:  # a leaf
                 if g is None:
                     continue
+                if arrays:
+                    g = new_tensor(g)
                 if edge._hooks:
                     g = _hooked(edge._hooks, g, owner)
                 if capture is None:
@@ -247,21 +254,23 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
             parents = _edges_of(node)
             if g is not None:
                 extra = node.extra
-                if extra is not None:
-                    if extra.hooks:
-                        g = _hooked(extra.hooks, g, owner)
-                    if extra.retained is not None and capture is None:
-                        t = extra.retained()
-                        if t is not None:
-                            _accumulate(t, g, owner)
-                if capture is not None and node in capture:
-                    capture[node] = owner.owned(g)
+                if extra is not None or capture is not None:
+                    g = _observed(node, new_tensor(g) if arrays else g, owner, capture)
+                    if arrays:
+                        g = g.data
                 saved = node.saved
                 if saved is None:
                     raise RuntimeError(_FREED_MESSAGE)
+                prim = node.prim
+                on_arrays = arrays and prim.array_vjp is not None
                 if saved:
-                    saved = _saved_values(node, parents)
-                vjps = node.prim.vjp
+                    saved = _saved_values(node, parents, on_arrays)
+                if on_arrays:
+                    vjps = prim.array_vjp
+                else:
+                    vjps = prim.vjp
+                    if arrays:
+                        g = new_tensor(g)
                 params = node.params
                 anomaly = state.anomaly
             for i, parent in enumerate(parents):
@@ -274,11 +283,16 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                             shape, dtype = parent.shape, parent.dtype
                         else:
                             shape, dtype = parent.data.shape, parent.data.dtype
-                        # the common case inline: a tensor of the input's shape and dtype
-                        if type(gi) is not Tensor or gi.data.shape != shape or gi.data.dtype is not dtype or anomaly:
+                        # the common case inline: a result of the input's shape and dtype
+                        if arrays:
+                            if type(gi) is not np.ndarray:
+                                gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+                            if gi.shape != shape or gi.dtype is not dtype or anomaly:
+                                gi = _fit_gradient(node, new_tensor(gi), parent).data
+                        elif type(gi) is not Tensor or gi.data.shape != shape or gi.data.dtype is not dtype or anomaly:
                             gi = _fit_gradient(node, gi, parent)
                         prev = pending.get(parent)
-                        pending[parent] = gi if prev is None else prev + gi
+                        pending[parent] = gi if prev is None else _summed(prev, gi)
                 left = deps[parent] - 1
                 deps[parent] = left
                 if left == 0:
@@ -289,6 +303,27 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
         state.grad_enabled = prev_mode
         if collecting:
             gc.enable()
+
+
+def _summed(a, b):
+    """The sum of two gradients for one edge (numpy answers a sum of 0-d arrays with a scalar: kept an array)."""
+    total = a + b
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
+def _observed(node: Node, g: Tensor, owner: _Ownership, capture: dict | None) -> Tensor:
+    """The gradient reaching ``node`` after its hooks, handed to its ``retain_grad`` tensor and to ``capture``."""
+    extra = node.extra
+    if extra is not None:
+        if extra.hooks:
+            g = _hooked(extra.hooks, g, owner)
+        if extra.retained is not None and capture is None:
+            t = extra.retained()
+            if t is not None:
+                _accumulate(t, g, owner)
+    if capture is not None and node in capture:
+        capture[node] = owner.owned(g)
+    return g
 
 
 def _hooked(hooks, g: Tensor, owner: _Ownership) -> Tensor:

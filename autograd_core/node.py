@@ -198,24 +198,22 @@ def keep(a, data) -> tuple:
     return data, None
 
 
-def restore(value, edge, version, node: Node):
-    """Rebuild a saved input for the VJP, raising if it was modified in place since forward."""
+def restore(value, edge, version, node: Node, as_array: bool = False):
+    """Rebuild a saved input for the VJP (a Tensor, or its bare array with ``as_array``), raising if
+    it was modified in place since forward."""
     if version is not None and type(value) is np.ndarray:  # saved from a tensor with an edge
-        if type(edge) is Node:
-            now = edge.memory_owner._version
-            if now != version:
-                raise _modified_error(node, value.shape, now, version)
-            return new_tensor(value, edge)
-        now = edge._owner()._version  # a leaf: the tensor itself
+        now = edge.memory_owner._version if type(edge) is Node else edge._owner()._version
         if now != version:
             raise _modified_error(node, value.shape, now, version)
-        return edge
+        if as_array:
+            return value
+        return new_tensor(value, edge) if type(edge) is Node else edge  # a leaf: the tensor itself
     if isinstance(value, Tensor):
         now = value._owner()._version
         if now != version:
             raise _modified_error(node, value.shape, now, version)
-        return value
-    return new_tensor(value) if type(value) is np.ndarray else value
+        return value.data if as_array else value
+    return new_tensor(value) if type(value) is np.ndarray and not as_array else value
 
 
 def _modified_error(node: Node, shape: tuple, now: int, then: int) -> RuntimeError:

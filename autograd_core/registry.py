@@ -124,11 +124,18 @@ class Primitive(OpRecord):
     ``"out"`` for the result, or names of extras that ``forward`` returns after the result.
     With ``broadcasts=True`` the engine sums each gradient back to its input's shape; any
     other mismatch is an error.
+
+    ``array_vjp`` optionally gives the same VJPs on bare ndarrays (``True``: the ``vjp`` functions
+    themselves are valid on arrays, as arithmetic-only formulas are). Backward without
+    ``create_graph`` calls them, sparing a Tensor and an engine dispatch per intermediate
+    gradient, as PyTorch keeps its double-backward formulas apart from the first-order kernels;
+    with ``create_graph`` the differentiable ``vjp`` runs. The generated gradient tests check both.
     """
 
     forward: Callable = None
     _: KW_ONLY
     vjp: Any = None
+    array_vjp: Any = None
     inputs: tuple = ("x",)
     saves: tuple = ()
     extras: tuple = ()
@@ -138,13 +145,20 @@ class Primitive(OpRecord):
     casts: bool = False  # the result's dtype is a parameter, exempt from "integers never upcast float32"
 
     def __post_init__(self) -> None:
-        self._check_vjp_arguments()
+        self._check_vjp_arguments(self.vjp)
         if self.variadic:
             self.vjp = _PerInput(self.vjp)
         elif callable(self.vjp):
             self.vjp = (self.vjp,)
         if self.vjp is None:
             self.differentiable = False
+        if self.array_vjp is True:
+            self.array_vjp = self.vjp
+        elif self.array_vjp is not None:
+            self._check_vjp_arguments(self.array_vjp)
+            self.array_vjp = (self.array_vjp,) if callable(self.array_vjp) else tuple(self.array_vjp)
+        if self.array_vjp is not None and (self.variadic or len(self.array_vjp) != len(self.vjp)):
+            raise ValueError(f"{self.name}: array_vjp needs one function per input, like vjp (not variadic)")
         self.grad_fn_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward"
         if "out" in self.inputs:
             raise ValueError(f"{self.name}: 'out' names the result in `saves`; rename that input")
@@ -162,9 +176,9 @@ class Primitive(OpRecord):
         if self.function is None:
             self.function = self._default_function()
 
-    def _check_vjp_arguments(self) -> None:
+    def _check_vjp_arguments(self, vjp) -> None:
         """Saved values are bound by name: each VJP's arguments after the gradient must be ``saves``."""
-        vjps = (self.vjp,) if self.variadic or callable(self.vjp) else (self.vjp or ())
+        vjps = (vjp,) if self.variadic or callable(vjp) else (vjp or ())
         for i, fn in enumerate(vjps):
             if fn is None:
                 continue

@@ -1,6 +1,7 @@
 """Arithmetic primitives: ``+ - * / **``, negation, ``abs``, ``reciprocal`` (and ``square``).
 
-Each record holds the numpy forward and one VJP per input, written with engine operations.
+Each record holds the numpy forward and one VJP per input, written with engine operations
+(arithmetic only, so the same formulas serve as ``array_vjp`` on bare arrays where they can).
 Broadcast operands get their gradients summed back by the engine (``broadcasts=True``).
 """
 from __future__ import annotations
@@ -33,18 +34,18 @@ def _pow_base_grad(g, a, b):
 
 ADD = register(Primitive(
     "add", np.add, inputs=("a", "b"), broadcasts=True, domain=(REAL, REAL), numpy=(np.add,),
-    vjp=(lambda g: g, lambda g: g)))
+    vjp=(lambda g: g, lambda g: g), array_vjp=True))
 SUB = register(Primitive(
     "sub", np.subtract, inputs=("a", "b"), broadcasts=True, domain=(REAL, REAL), numpy=(np.subtract,),
-    vjp=(lambda g: g, lambda g: -g)))
+    vjp=(lambda g: g, lambda g: -g), array_vjp=True))
 MUL = register(Primitive(
     "mul", np.multiply, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(REAL, REAL),
-    numpy=(np.multiply,),
+    numpy=(np.multiply,), array_vjp=True,
     vjp=(lambda g, a, b: g * b,     # d(ab)/da = b
          lambda g, a, b: g * a)))   # d(ab)/db = a
 DIV = register(Primitive(
     "div", np.true_divide, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(REAL, NONZERO),
-    numpy=(np.true_divide,),
+    numpy=(np.true_divide,), array_vjp=True,
     vjp=(lambda g, a, b: g / b,               # d(a/b)/da = 1/b
          lambda g, a, b: -g * a / (b * b))))  # d(a/b)/db = -a/b²
 POW = register(Primitive(
@@ -53,13 +54,13 @@ POW = register(Primitive(
     # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (so 0^0 gives 0, not 0·inf) (PyTorch's choice)
     vjp=(lambda g, a, b, out: _pow_base_grad(g, a, b),
          lambda g, a, b, out: _pow_exponent_grad(g, a, b, out))))
-NEG = register(Primitive("neg", np.negative, numpy=(np.negative,), vjp=lambda g: -g))
+NEG = register(Primitive("neg", np.negative, numpy=(np.negative,), vjp=lambda g: -g, array_vjp=True))
 ABS = register(Primitive(
     "abs", np.abs, saves=("x",), domain=(AWAY_FROM_ZERO,), numpy=(np.abs, np.fabs),
     vjp=lambda g, x: g * _sign(x)))
 RECIPROCAL = register(Primitive(
     "reciprocal", np.reciprocal, saves=("out",), domain=(NONZERO,), numpy=(np.reciprocal,),
-    vjp=lambda g, out: -g * out * out))  # d(1/x)/dx = -1/x²
+    vjp=lambda g, out: -g * out * out, array_vjp=True))  # d(1/x)/dx = -1/x²
 
 add, sub, mul, div, pow, neg, abs, reciprocal = (
     r.function for r in (ADD, SUB, MUL, DIV, POW, NEG, ABS, RECIPROCAL))

@@ -50,34 +50,36 @@ def unary(name, forward, vjp, saves=("x",), domain=REAL, torch=None, numpy=None,
                               numpy=(forward,) if numpy is None else numpy, **kw))
 
 
-EXP = unary("exp", np.exp, lambda g, out: g * out, saves=("out",))
-LOG = unary("log", np.log, lambda g, x: g / x, domain=POSITIVE)
-LOG1P = unary("log1p", np.log1p, lambda g, x: g / (x + 1), domain=POSITIVE)
-EXPM1 = unary("expm1", np.expm1, lambda g, x: g * _ops.exp(x))  # exp(x), not out + 1: exact for x << 0
-SQRT = unary("sqrt", np.sqrt, lambda g, out: g / (out * 2), saves=("out",), domain=POSITIVE)
-SIN = unary("sin", np.sin, lambda g, x: g * _ops.cos(x))
-COS = unary("cos", np.cos, lambda g, x: -g * _ops.sin(x))
+EXP = unary("exp", np.exp, lambda g, out: g * out, saves=("out",), array_vjp=True)
+LOG = unary("log", np.log, lambda g, x: g / x, domain=POSITIVE, array_vjp=True)
+LOG1P = unary("log1p", np.log1p, lambda g, x: g / (x + 1), domain=POSITIVE, array_vjp=True)
+EXPM1 = unary("expm1", np.expm1, lambda g, x: g * _ops.exp(x),  # exp(x), not out + 1: exact for x << 0
+              array_vjp=lambda g, x: g * np.exp(x))
+SQRT = unary("sqrt", np.sqrt, lambda g, out: g / (out * 2), saves=("out",), domain=POSITIVE, array_vjp=True)
+SIN = unary("sin", np.sin, lambda g, x: g * _ops.cos(x), array_vjp=lambda g, x: g * np.cos(x))
+COS = unary("cos", np.cos, lambda g, x: -g * _ops.sin(x), array_vjp=lambda g, x: -g * np.sin(x))
 ERF = unary("erf", _erf_forward, lambda g, x: g * _ops.exp(-x * x) * (2 / np.sqrt(np.pi)),  # erf' = 2/√π e^(-x²)
              numpy=())
 # The VJPs of tanh and sigmoid are primitives of their own, one numpy expression instead of
 # three engine calls in every backward pass (speed); their own VJPs keep higher orders exact.
 TANH_BACKWARD = register(Primitive(
     "tanh_backward", lambda g, y: g * (1 - y * y), api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
-    domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.tanh_backward(g, y),
+    domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.tanh_backward(g, y), array_vjp=True,
     vjp=(lambda h, g, y: h * (1 - y * y),      # d/dg [g (1 - y²)] = 1 - y²
          lambda h, g, y: h * g * y * -2.0)))   # d/dy [g (1 - y²)] = -2 g y
 SIGMOID_BACKWARD = register(Primitive(
     "sigmoid_backward", lambda g, y: g * y * (1 - y), api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
-    domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.sigmoid_backward(g, y),
+    domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.sigmoid_backward(g, y), array_vjp=True,
     vjp=(lambda h, g, y: h * y * (1 - y),        # d/dg [g y (1 - y)] = y (1 - y)
          lambda h, g, y: h * g * (1 - y * 2.0))))  # d/dy [g y (1 - y)] = g (1 - 2y)
-TANH = unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",))
+TANH = unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",),
+             array_vjp=lambda g, out: TANH_BACKWARD.forward(g, out))
 SIGMOID = unary("sigmoid", _sigmoid_forward, lambda g, out: _apply(SIGMOID_BACKWARD, g, out), saves=("out",),
-                 numpy=())
+                numpy=(), array_vjp=lambda g, out: SIGMOID_BACKWARD.forward(g, out))
 # relu passes the gradient unless out <= 0, so a NaN input passes it too (PyTorch's threshold_backward);
 # out = max(x, 0) is never negative, so that test is the one pass out != 0
 RELU = unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data != 0),
-              saves=("out",), domain=AWAY_FROM_ZERO, numpy=())
+              saves=("out",), domain=AWAY_FROM_ZERO, numpy=(), array_vjp=lambda g, out: g * (out != 0))
 MAXIMUM = register(Primitive(
     "maximum", np.maximum, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, domain=(EVEN_GRID, ODD_GRID),
     numpy=(np.maximum,),

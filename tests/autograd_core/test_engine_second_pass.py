@@ -114,6 +114,25 @@ def test_vjp_arguments_are_checked_against_saves():
                   vjp=(lambda g, b, a: g * b, lambda g, b, a: g * a))
 
 
+def test_array_vjp_arguments_are_checked_too():
+    with pytest.raises(ValueError, match="saves"):
+        Primitive("swapped", np.multiply, inputs=("a", "b"), saves=("a", "b"), vjp=(None, None),
+                  array_vjp=(lambda g, b, a: g * b, lambda g, b, a: g * a))
+    with pytest.raises(ValueError, match="one function per input"):
+        Primitive("short", np.multiply, inputs=("a", "b"), saves=("a", "b"),
+                  vjp=(lambda g, a, b: g * b, lambda g, a, b: g * a), array_vjp=lambda g, a, b: g * b)
+
+
+def test_summed_0d_gradients_keep_their_dtype_on_the_array_path():
+    """Two 0-d gradients summed for one node stay a float64 array (numpy's 0-d sum is a scalar, which
+    a Tensor VJP downstream would have computed in the default float32)."""
+    x = ag.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    a1 = x[1]  # getitem's VJP is a Tensor one: it receives the wrapped sum
+    (a1 * 0.1 + a1 * 0.3).backward()
+    assert x.grad.dtype == np.float64
+    assert x.grad.data[1] == np.float64(0.3) + np.float64(0.1)
+
+
 class Scale(ag.Function):
     @staticmethod
     def forward(ctx, x, s):

@@ -40,6 +40,31 @@ def test_second_order_gradients(record, data):
     assert_second_gradients_close(call, *leaves, rtol=record.tol or 1e-5)
 
 
+ON_ARRAYS = [r for r in DIFFERENTIABLE if getattr(r, "array_vjp", None) is not None]
+
+
+@pytest.mark.parametrize("record", ON_ARRAYS, ids=_ids)
+@given(data=st.data())
+def test_array_vjps_match_the_differentiable_ones(record, data):
+    """A record's ``array_vjp`` (backward without ``create_graph``) gives the gradients of its Tensor VJPs
+    (backward with it), in the same dtype."""
+    args, params = record.samples(Sampler(data.draw))
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    leaves, call = prepare(record, args, params, dtype=dtype)
+    outs = [o for o in outputs(call(*leaves)) if o.requires_grad]
+    if not outs:
+        return
+    total = ag.stack([(o * (1.0 + 0.5 * k)).sum() for k, o in enumerate(outs)]).sum()
+    on_arrays = ag.grad(total, leaves, retain_graph=True, allow_unused=True)
+    on_tensors = ag.grad(total, leaves, create_graph=True, allow_unused=True)
+    for x, a, t in zip(leaves, on_arrays, on_tensors):
+        if a is None or t is None:
+            assert a is None and t is None
+            continue
+        assert a.dtype == t.dtype == x.dtype and a.shape == t.shape == x.shape
+        np.testing.assert_allclose(a.data, t.data, rtol=1e-6 if dtype is np.float32 else 1e-13, atol=0)
+
+
 @pytest.mark.parametrize("record", DIFFERENTIABLE, ids=_ids)
 @given(data=st.data())
 def test_backward_invariants(record, data):
