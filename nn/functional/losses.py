@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.ops.losses import cross_entropy as fused_cross_entropy
 from autograd_core.tensor import data_of
 
 from .activations import _log1p_exp, log_softmax
@@ -160,8 +161,9 @@ def _class_weight(weight, input: Tensor, name: str) -> np.ndarray | float:
     return w.reshape((classes,) + (1,) * (input.ndim - dim - 1))
 
 
-def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """One-hot (bool) of class-index ``target`` in ``input``'s layout (False where ignored) and the kept mask."""
+def _class_targets(input: Tensor, target, ignore_index: int, name: str) -> np.ndarray:
+    """Class-index ``target`` as an integer array, checked against ``input``: its shape (``input``'s without
+    the class dimension) and its range (every index not ``ignore_index`` lies in ``[0, C)``)."""
     t = np.asarray(data_of(target))
     dim = _class_dim(input, name)
     classes = input.shape[dim]
@@ -172,12 +174,20 @@ def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.nd
     if t.shape != expected:
         raise ValueError(f"{name}: class-index target of shape {t.shape} does not fit input of shape {input.shape}; "
                          f"expected {expected}")
-    kept = t != ignore_index
     if t.size and (t.min() < 0 or t.max() >= classes):  # two reductions in the common case, then the exact test
-        bad = kept & ((t < 0) | (t >= classes))
+        bad = (t != ignore_index) & ((t < 0) | (t >= classes))
         if bad.any():  # PyTorch's IndexError
             raise IndexError(f"{name}: target class {t[bad].flat[0]} is out of range [0, {classes}) "
                              f"(ignore_index={ignore_index})")
+    return t
+
+
+def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot (bool) of class-index ``target`` in ``input``'s layout (False where ignored) and the kept mask."""
+    t = _class_targets(input, target, ignore_index, name)
+    dim = _class_dim(input, name)
+    classes = input.shape[dim]
+    kept = t != ignore_index
     with_class_dim = t.shape[:dim] + (1,) + t.shape[dim:]  # reshape, not np.expand_dims: this runs every step
     kept = kept.reshape(with_class_dim)
     onehot = t.reshape(with_class_dim) == np.arange(classes).reshape((classes,) + (1,) * (input.ndim - dim - 1))
@@ -214,16 +224,22 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100, 
     ``target`` holds class indices (shape without C) or class probabilities (input's shape).
     Label smoothing mixes the target with the uniform distribution: ``(1 - ε) y + ε / C``.
     The weighted ``'mean'`` divides by the summed weight of non-ignored index targets, and by
-    the number of samples for probability targets, as PyTorch does.
+    the number of samples for probability targets, as PyTorch does. The common case (logits
+    ``(N, C)``, class indices, no weight, no smoothing) is the engine's fused primitive; the rest
+    is ``log_softmax`` and a weighted sum.
     """
     check_real(label_smoothing, "label_smoothing")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     dim = _class_dim(input, "cross_entropy")
+    t_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
+    if input.ndim == 2 and t_dtype.kind != "f" and weight is None and not label_smoothing:
+        _check_reduction(reduction)
+        return fused_cross_entropy(input, _class_targets(input, target, ignore_index, "cross_entropy"),
+                                   ignore_index, reduction)
     classes = input.shape[dim]
     w = _class_weight(weight, input, "cross_entropy")
     logp = log_softmax(input, dim)
-    t_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
     if t_dtype.kind == "f":
         target = _paired("cross_entropy (probability targets)", input, target)
         if label_smoothing:

@@ -159,16 +159,35 @@ def test_cross_entropy_probability_targets_match_torch(torch, smoothing, weighte
              [logits, probs])
 
 
-def test_cross_entropy_all_ignored_mean_is_nan_with_zero_gradient_like_torch(torch):
+@pytest.mark.parametrize("smoothing", [0.0, 0.1], ids=["fused", "composite"])
+def test_cross_entropy_all_ignored_mean_is_nan_with_zero_gradient_like_torch(torch, smoothing):
     logits, target = np.zeros((2, 3)), np.array([-100, -100])
     x = ag.Tensor(logits, requires_grad=True)
-    loss = F.cross_entropy(x, target, label_smoothing=0.1)
+    loss = F.cross_entropy(x, target, label_smoothing=smoothing)
     loss.backward()
     assert math.isnan(loss.item()) and np.array_equal(x.grad.data, np.zeros((2, 3)))
     t = torch.tensor(logits, requires_grad=True)
-    tloss = torch.nn.functional.cross_entropy(t, torch.tensor(target), label_smoothing=0.1)
+    tloss = torch.nn.functional.cross_entropy(t, torch.tensor(target), label_smoothing=smoothing)
     tloss.backward()
     assert math.isnan(tloss.item()) and not t.grad.any()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_fused_cross_entropy_is_one_node_and_agrees_with_the_composite(reduction):
+    """The common case (N, C logits, class indices) records the fused primitive alone; with a weight of ones
+    (the composite path) values, gradients and second derivatives agree."""
+    logits, target = _ce_case((5, 4), 4, seed=7, ignore=2)
+    results = []
+    for w in (None, np.ones(4)):
+        x = ag.Tensor(logits, requires_grad=True)
+        loss = F.cross_entropy(x, target, w, ignore_index=2, reduction=reduction)
+        if w is None:
+            assert loss.grad_fn.name == "CrossEntropyBackward" and loss.grad_fn.parents[0] is x
+        g, = ag.grad(loss.sum(), x, create_graph=True)
+        h, = ag.grad((g * g).sum(), x)
+        results.append((loss.data, g.data, h.data))
+    for fused, composite in zip(*results):
+        np.testing.assert_allclose(fused, composite, rtol=1e-12, atol=1e-14)
 
 
 def test_cross_entropy_gradcheck_with_all_options():
