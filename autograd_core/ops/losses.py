@@ -5,7 +5,8 @@ no class weights, no label smoothing); the general composite of ``log_softmax`` 
 serves the rest. One record in place of the composite's three (log-softmax, multiply, sum) keeps the
 step lean: the forward reads only the targets' log-probabilities (a gather, not an ``(N, C)``
 coefficient array), and the VJP is one primitive, ``(softmax - one_hot) · scale``, whose own VJPs
-keep higher orders exact. Semantics are PyTorch's: targets equal to ``ignore_index`` contribute
+keep higher orders exact; backward without ``create_graph`` runs its numpy kernel directly on the
+forward's log-probabilities (an array VJP). Semantics are PyTorch's: targets equal to ``ignore_index`` contribute
 nothing, ``'mean'`` divides by the number of the others (NaN, with a zero gradient, when there are
 none), ``'none'`` gives one loss per sample.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..grad_mode import state
 from ..registry import REAL, Primitive, register
 from ..tensor import Tensor, new_tensor
 from .reduction import log_softmax_forward
@@ -139,10 +139,10 @@ def _cross_entropy_backward(g, y, target, ignore_index: int = -100, reduction: s
 
 
 def _cross_entropy_vjp(g, x, target, logp, ignore_index=-100, reduction="mean"):
-    """The log-probabilities from forward, or, when this gradient will itself be differentiated,
-    recomputed in the graph so that second derivatives see their dependence on ``x``."""
-    y = _ops.log_softmax(x, 1) if state.grad_enabled else new_tensor(logp)
-    return _apply(CROSS_ENTROPY_BACKWARD, g, y, target, ignore_index=ignore_index, reduction=reduction)
+    """The differentiable VJP (backward with ``create_graph``): the log-probabilities are recomputed in the
+    graph, not taken from forward's ``logp``, so that second derivatives see their dependence on ``x``."""
+    return _apply(CROSS_ENTROPY_BACKWARD, g, _ops.log_softmax(x, 1), target, ignore_index=ignore_index,
+                  reduction=reduction)
 
 
 CROSS_ENTROPY = register(Primitive(
@@ -150,7 +150,10 @@ CROSS_ENTROPY = register(Primitive(
     saves=("x", "target", "logp"), domain=(REAL,), sample=_sample_cross_entropy,
     torch=lambda T, x, target, ignore_index, reduction: T.nn.functional.cross_entropy(
         x, target, ignore_index=ignore_index, reduction=reduction),
-    vjp=(_cross_entropy_vjp, None)))
+    vjp=(_cross_entropy_vjp, None),
+    # first-order backward: the backward kernel on forward's log-probabilities, no dispatch
+    array_vjp=(lambda g, x, target, logp, ignore_index=-100, reduction="mean":
+               _cross_entropy_backward_forward(g, logp, target, ignore_index, reduction), None)))
 
 
 @CROSS_ENTROPY.public
