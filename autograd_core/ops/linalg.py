@@ -12,6 +12,7 @@ import numpy as np
 
 from ..registry import REAL, Primitive, register
 from ..tensor import Tensor, data_of, new_tensor
+from .reduction import SUM
 from .shape import PERMUTE
 
 
@@ -91,14 +92,25 @@ def _sample_linear(s, domains):
     return arrays, {}
 
 
+def _flat_array(a: np.ndarray, n: int) -> np.ndarray:
+    """``_flat`` on a bare array."""
+    return a if a.ndim == 2 else a.reshape(-1, n)
+
+
 # x Wᵀ + b as one primitive (PyTorch's addmm): the weight gradient comes out as one contiguous
-# matmul gᵀx, with no transpose node or broadcast-add node in the graph (speed).
+# matmul gᵀx, with no transpose node or broadcast-add node in the graph (speed). The VJPs apply the
+# matmul and sum records directly: their operands fit by construction, so the public functions'
+# shape and argument checks would only cost time in every backward pass. Without create_graph the
+# same three products and the sum run on the bare arrays (array VJPs).
 LINEAR = register(Primitive(
     "linear", _linear_forward, inputs=("x", "w", "b"), saves=("x", "w"), sample=_sample_linear,
     domain=(REAL, REAL, REAL), torch=lambda T, x, w, b=None: T.nn.functional.linear(x, w, b),
-    vjp=(lambda g, x, w: matmul(g, w),                                      # d/dx = g W
-         lambda g, x, w: matmul(_transposed(_flat(g, w.shape[0])), _flat(x, w.shape[1])),  # d/dW = gᵀ x
-         lambda g, x, w: _ops.sum(_flat(g, w.shape[0]), axis=0))))         # d/db = Σ_batch g
+    vjp=(lambda g, x, w: _apply(MATMUL, g, w),                                                  # d/dx = g W
+         lambda g, x, w: _apply(MATMUL, _transposed(_flat(g, w.shape[0])), _flat(x, w.shape[1])),  # d/dW = gᵀ x
+         lambda g, x, w: _apply(SUM, _flat(g, w.shape[0]), axis=(0,), keepdims=False)),       # d/db = Σ_batch g
+    array_vjp=(lambda g, x, w: np.matmul(g, w),
+               lambda g, x, w: np.matmul(_flat_array(g, w.shape[0]).T, _flat_array(x, w.shape[1])),
+               lambda g, x, w: np.add.reduce(_flat_array(g, w.shape[0]), axis=0))))
 
 
 @LINEAR.public
