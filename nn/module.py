@@ -17,6 +17,7 @@ from autograd_core import Tensor
 from autograd_core.tensor import data_of
 from autograd_core.device import is_device_spec
 from autograd_core.engine import reset_grads
+from autograd_core.grad_mode import state as _grad_state
 
 
 def _shape(value: Any) -> tuple:
@@ -68,7 +69,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
-        # The scope lets draw_model cluster this module's operations; it is a no-op unless recording.
+        # The scope lets draw_model cluster this module's operations. Unless scopes are being recorded the
+        # context manager would do nothing, so it is skipped: an object and two calls per module call.
+        if not _grad_state.recording_scopes:
+            return self.forward(*args, **kwargs)
         with ag.scope(self._scope):
             return self.forward(*args, **kwargs)
 
