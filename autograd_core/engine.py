@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .grad_mode import state
-from .node import _ABSENT, Node, restore
+from .node import _ABSENT, _FRESH_OUT, Node, restore
 from .tensor import Tensor, new_tensor
 
 _FREED_MESSAGE = (
@@ -57,15 +57,15 @@ def _count_dependencies(roots: Sequence) -> dict:
     stack = [r for r in deps if type(r) is Node]
     while stack:
         node = stack.pop()
-        for p in _edges_of(node):
-            if p is None:
-                continue
-            if p in deps:
-                deps[p] += 1
-            else:
-                deps[p] = 1
-                if type(p) is Node:
+        for p in (node.a, node.b) if node.rest is None else node.inputs:  # (b may be _ABSENT: skipped below)
+            if type(p) is Node:
+                if p in deps:
+                    deps[p] += 1
+                else:
+                    deps[p] = 1
                     stack.append(p)
+            elif isinstance(p, Tensor):  # a leaf (constants are numbers and shape descriptions)
+                deps[p] = deps.get(p, 0) + 1
     return deps
 
 
@@ -106,13 +106,17 @@ def _saved_values(node: Node, edges: tuple, as_arrays: bool) -> list:
             value = restore(value, edges[i], version, node, as_arrays)
         elif kind == "out":
             if (node if node.base is None else node.base)._version != version:
-                raise RuntimeError(f"the output of {node.name} was modified by an in-place operation "
-                                   "but is needed for gradient computation")
+                raise RuntimeError(_modified_output_message(node))
             value = node.out if as_arrays else new_tensor(node.out, node)
         elif kind == "all":
             value = tuple(restore(v, p, ver, node) for v, p, ver in zip(value, edges, version))
         restored.append(value)
     return restored
+
+
+def _modified_output_message(node: Node) -> str:
+    return (f"the output of {node.name} was modified by an in-place operation but is needed for gradient "
+            "computation")
 
 
 def _fit_gradient(node: Node, g, parent) -> Tensor:
@@ -234,6 +238,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
     # object of the process). Cycles that user hooks might create are collected after the walk.
     collecting = gc.isenabled()
     gc.disable()
+    anomaly = state.anomaly
     try:
         while ready:
             edge = ready.pop()
@@ -263,7 +268,11 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                     raise RuntimeError(_FREED_MESSAGE)
                 prim = node.prim
                 on_arrays = arrays and prim.array_vjp is not None
-                if saved:
+                if saved is _FRESH_OUT:  # only the output, as it was: the common case of _saved_values, inline
+                    if node._version:
+                        raise RuntimeError(_modified_output_message(node))
+                    saved = (node.out,) if on_arrays else (new_tensor(node.out, node),)
+                elif saved:
                     saved = _saved_values(node, parents, on_arrays)
                 if on_arrays:
                     vjps = prim.array_vjp
@@ -272,7 +281,6 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                     if arrays:
                         g = new_tensor(g)
                 params = node.params
-                anomaly = state.anomaly
             for i, parent in enumerate(parents):
                 if parent is None:
                     continue

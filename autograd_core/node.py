@@ -53,9 +53,10 @@ class Node:
         self.prim = prim
         self.params = params or _NO_PARAMS
         n = len(args)
-        self.a = _input(args[0])
+        a = args[0]  # _input, inline for the common cases
+        self.a = (a.grad_fn or a) if type(a) is Tensor and a.requires_grad else _input(a)
         if n > 1:
-            b = args[1]  # _input, inline for the common cases of a second operand
+            b = args[1]
             if type(b) is Tensor and b.requires_grad:
                 self.b = b.grad_fn or b
             elif type(b) is float or type(b) is int:
