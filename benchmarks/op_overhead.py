@@ -7,8 +7,8 @@
    PyTorch, with the garbage collector on and calls made back to back without collecting
    between them, so the cyclic collector's full passes over every live object land where they
    fall; mean and median per op over consecutive calls.
-3. A row sum of a 4x4 tensor (``sum(x, 1)``), forward only: what a reduction's argument
-   handling costs beside numpy's bare ``np.add.reduce``.
+3. A row sum and a row mean of a 4x4 tensor (``sum(x, 1)``, ``mean(x, 1)``), forward only: what a
+   reduction's argument handling costs beside numpy's bare ``np.add.reduce`` and ``np.mean``.
 4. Backward through a 1,000,000-operation chain: build + backward time and peak memory.
 
 Ours, PyTorch eager (when installed) and hand-written numpy (forward and backward by hand, no
@@ -58,17 +58,23 @@ def chain_numpy(steps: int = STEPS) -> None:
         g = g * (1 - out * out) * np.float32(1.01)
 
 
-def reductions(lib, calls: int = 1000) -> None:
-    """``calls`` row sums of a 4x4 float32 tensor requiring grad: what dim normalisation and dispatch cost."""
+def reductions(lib, name: str, calls: int = 1000) -> None:
+    """``calls`` row reductions (``sum`` or ``mean``) of a 4x4 float32 tensor requiring grad: what dim
+    normalisation, dispatch and recording cost."""
     x = lib.tensor(X0.reshape(4, 4), requires_grad=True)
+    reduce = getattr(lib, name)
     for _ in range(calls):
-        lib.sum(x, 1)
+        reduce(x, 1)
 
 
-def reductions_numpy(calls: int = 1000) -> None:
+NUMPY_REDUCTIONS = {"sum": np.add.reduce, "mean": np.mean}  # numpy's bare reduce, and its mean
+
+
+def reductions_numpy(name: str, calls: int = 1000) -> None:
     x = X0.reshape(4, 4)
+    reduce = NUMPY_REDUCTIONS[name]
     for _ in range(calls):
-        np.add.reduce(x, axis=1)
+        reduce(x, axis=1)
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -141,16 +147,17 @@ def main() -> None:
     print(f"  ratio ours / numpy-by-hand: {med['ours'] / med['numpy']:.2f}")
     if "torch" in med:
         print(f"  ratio ours / torch eager:   {med['ours'] / med['torch']:.2f}")
-    reducers = {"ours": functools.partial(reductions, ag), "numpy": reductions_numpy}
-    if torch is not None:
-        reducers["torch"] = functools.partial(reductions, torch)
-    red = {name: [] for name in reducers}
-    for _ in range(args.repeats):
-        for name, fn in reducers.items():
-            red[name].append(_median_time(fn, 1))
-    red = {name: float(np.median(v)) / 1000 * 1e6 for name, v in red.items()}
-    print("row sum of a 4x4 float32 tensor requiring grad, forward only (dim normalisation + dispatch + record):")
-    print("  " + ", ".join(f"{name} {us:.2f} us" for name, us in red.items()))
+    for op in NUMPY_REDUCTIONS:
+        reducers = {"ours": functools.partial(reductions, ag, op), "numpy": functools.partial(reductions_numpy, op)}
+        if torch is not None:
+            reducers["torch"] = functools.partial(reductions, torch, op)
+        red = {name: [] for name in reducers}
+        for _ in range(args.repeats):
+            for name, fn in reducers.items():
+                red[name].append(_median_time(fn, 1))
+        red = {name: float(np.median(v)) / 1000 * 1e6 for name, v in red.items()}
+        print(f"row {op} of a 4x4 float32 tensor requiring grad, forward only (dim normalisation + dispatch + record):")
+        print("  " + ", ".join(f"{name} {us:.2f} us" for name, us in red.items()))
     if torch is not None:
         loaded = {"ours": [], "torch": []}
         for _ in range(args.repeats):  # interleaved blocks of consecutive calls

@@ -8,11 +8,13 @@ where it is 0, as in PyTorch, instead of ``sqrt``'s infinite slope.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..registry import DISTINCT, Composite, normalize_axis, register, sample_reduction
 from ..tensor import Tensor
-from .reduction import (as_tensor_arg, cast, indexed_reduction, refuse_numpy_extras, sample_dims, sample_one_dim,
+from .reduction import (SUM, as_tensor_arg, cast, indexed_reduction, refuse_numpy_extras, sample_dims, sample_one_dim,
                         shared_evenly, torch_dims)
 
 
@@ -52,7 +54,8 @@ def _floating(name: str, x) -> Tensor:
 
 
 def _count(x, axis) -> int:
-    return int(np.prod([x.shape[a] for a in axis])) if axis is not None else x.data.size
+    """Number of elements reduced over the (normalised) ``axis``."""
+    return math.prod(x.shape[a] for a in axis) if axis is not None else x.data.size
 
 
 def _numpy_float(x):
@@ -66,7 +69,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepd
     """Arithmetic mean over ``dim``; integer input needs ``dtype=`` (as in PyTorch)."""
     x = _floating("mean", cast(input, dtype))
     axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
-    return _ops.sum(x, axis=axis, keepdims=keepdims) / _count(x, axis)
+    return _apply(SUM, x, axis=axis, keepdims=keepdims) / _count(x, axis)  # (axis normalised: the record itself)
 
 
 def _correction(correction, ddof, unbiased) -> float:
@@ -87,8 +90,8 @@ def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         dim, unbiased = None, dim
     x = _floating("var", input)
     axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
-    centered = x - mean(x, axis=axis, keepdims=True)
-    return _ops.sum(centered * centered, axis=axis, keepdims=keepdims) / (
+    centered = x - _apply(SUM, x, axis=axis, keepdims=True) / _count(x, axis)
+    return _apply(SUM, centered * centered, axis=axis, keepdims=keepdims) / (
         _count(x, axis) - _correction(correction, ddof, unbiased))
 
 
@@ -179,3 +182,4 @@ def _take_last(x: Tensor, index: np.ndarray) -> Tensor:
 
 
 from .. import ops as _ops  # noqa: E402
+from ..node import apply as _apply  # noqa: E402
