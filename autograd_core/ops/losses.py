@@ -27,15 +27,18 @@ def _kept(target: np.ndarray, ignore_index: int) -> np.ndarray | None:
     return None if kept.all() else kept
 
 
-def _row_factor(target: np.ndarray, ignore_index: int, reduction: str, dtype, kept=False) -> np.ndarray | float:
-    """Each sample's weight in the reduced loss: 1 (``'sum'``, ``'none'``) or 1/counted (``'mean'``), 0 if
-    ignored; a number when every target counts, else an ``(N,)`` array of ``dtype``. ``kept`` is
-    ``_kept(target, ignore_index)`` when the caller has it already."""
-    if kept is False:
-        kept = _kept(target, ignore_index)
-    count = len(target) if kept is None else int(np.count_nonzero(kept))
+def _row_factor(kept: np.ndarray | None, n: int, reduction: str, dtype) -> np.ndarray | float:
+    """Each of the ``n`` samples' weight in the reduced loss: 1 (``'sum'``, ``'none'``) or 1/counted
+    (``'mean'``), 0 if ignored; a number when every target counts (``kept`` None), else an ``(N,)`` array."""
+    count = n if kept is None else int(np.count_nonzero(kept))
     factor = (1.0 / count if count else 0.0) if reduction == "mean" else 1.0
     return factor if kept is None else (kept * factor).astype(dtype)
+
+
+def _factor(target: np.ndarray, ignore_index: int, reduction: str, dtype):
+    """``_row_factor`` for the engine-operation VJPs: a number, or a constant ``(N, 1)`` tensor."""
+    factor = _row_factor(_kept(target, ignore_index), len(target), reduction, dtype)
+    return factor if type(factor) is float else new_tensor(factor.reshape(-1, 1))
 
 
 def _cross_entropy_forward(x, target, ignore_index=-100, reduction="mean"):
@@ -66,17 +69,14 @@ def _cross_entropy_backward_forward(g, y, target, ignore_index=-100, reduction="
         out[rows, target] -= 1
     else:
         out[rows[kept], target[kept]] -= 1
-    scale = g * _row_factor(target, ignore_index, reduction, out.dtype, kept)  # (), or (N,) for per-row factors
+    scale = g * _row_factor(kept, len(target), reduction, out.dtype)  # (), or (N,) for per-row factors
     out *= scale.reshape(-1, 1) if scale.ndim else scale
     return out
 
 
 def _scale(g, target: np.ndarray, ignore_index: int, reduction: str):
     """The per-row scale ``g · factor`` of the gradient, in engine operations of ``g``: () or (N, 1)."""
-    factor = _row_factor(target, ignore_index, reduction, g.dtype)
-    if type(factor) is not float:
-        factor = new_tensor(factor.reshape(-1, 1))
-    return (_ops.reshape(g, (-1, 1)) if reduction == "none" else g) * factor
+    return (_ops.reshape(g, (-1, 1)) if reduction == "none" else g) * _factor(target, ignore_index, reduction, g.dtype)
 
 
 def _one_hot(y, target: np.ndarray):
@@ -90,10 +90,7 @@ def _one_hot(y, target: np.ndarray):
 def _backward_vjp_g(h, g, y, target, ignore_index=-100, reduction="mean"):
     """d/dg: the row sums of ``h · (exp(y) - one_hot)`` times each row's factor (summed unless ``'none'``)."""
     target = target.data
-    factor = _row_factor(target, ignore_index, reduction, h.dtype)
-    if type(factor) is not float:
-        factor = new_tensor(factor.reshape(-1, 1))
-    rows = h * (_ops.exp(y) - _one_hot(y, target)) * factor
+    rows = h * (_ops.exp(y) - _one_hot(y, target)) * _factor(target, ignore_index, reduction, h.dtype)
     return _ops.sum(rows, axis=1) if reduction == "none" else _ops.sum(rows)
 
 
@@ -135,6 +132,7 @@ CROSS_ENTROPY_BACKWARD = register(Primitive(
 
 @CROSS_ENTROPY_BACKWARD.public
 def _cross_entropy_backward(g, y, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """The cross-entropy VJP for log-probabilities ``y`` (engine-internal; called so by the registry tests)."""
     return _apply(CROSS_ENTROPY_BACKWARD, g, y, _as_target(target), ignore_index=ignore_index, reduction=reduction)
 
 
