@@ -37,15 +37,38 @@ def cpu_time(step: Callable[[], float]) -> float:
     return time.process_time() - t0
 
 
+def balanced_order(n: int) -> list[int]:
+    """Indices ``0..n-1`` in a cyclic order in which each one runs right after every other one equally
+    often and never after itself: an Eulerian circuit of the complete directed graph on ``n`` nodes.
+
+    What ran just before a step (its caches, the code it left warm) changes that step's time; rotating
+    one fixed order instead lets some contenders follow the same neighbour most of the time (with three,
+    the first follows the last in two rounds out of three)."""
+    if n == 1:
+        return [0]
+    successors = {i: [j for j in range(n) if j != i] for i in range(n)}
+    stack, circuit = [0], []
+    while stack:  # Hierholzer's algorithm
+        if successors[stack[-1]]:
+            stack.append(successors[stack[-1]].pop())
+        else:
+            circuit.append(stack.pop())
+    return circuit[::-1][:-1]  # the circuit closes on its start: one cycle of n(n - 1) steps
+
+
 def interleaved_medians(steps: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
-    """Median CPU ms per contender over ``repeats`` interleaved rounds, after three warm-up steps whose
-    losses must agree (every contender follows the same trajectory)."""
+    """Median CPU ms per contender over at least ``repeats`` interleaved steps each, after three warm-up
+    steps whose losses must agree (every contender follows the same trajectory).
+
+    Interleaved, so slow phases of a shared machine hit all alike, in ``balanced_order``, so each
+    contender follows each other one equally often."""
     for _ in range(3):
         losses = {name: step() for name, step in steps.items()}
         assert max(losses.values()) - min(losses.values()) < 1e-4, losses
-    samples: dict[str, list] = {name: [] for name in steps}
     names = list(steps)
-    for r in range(repeats):  # interleaved, so slow phases of a shared machine hit all alike;
-        for name in names[r % len(names):] + names[:r % len(names)]:  # rotated, so none always runs cold
-            samples[name].append(cpu_time(steps[name]))
+    order = balanced_order(len(names))
+    cycles = -(-repeats * len(names) // len(order))  # whole cycles, so every contender gets as many steps
+    samples: dict[str, list] = {name: [] for name in steps}
+    for i in order * cycles:
+        samples[names[i]].append(cpu_time(steps[names[i]]))
     return {name: float(np.median(v)) * 1e3 for name, v in samples.items()}
