@@ -103,7 +103,8 @@ def _saved_values(node: Node, edges: tuple, as_arrays: bool) -> list:
     for j, (kind, i) in enumerate(node.prim.save_plan):
         value, version = saved[2 * j], saved[2 * j + 1]
         if kind == "in":
-            value = restore(value, edges[i], version, node, as_arrays)
+            if version is not None or type(value) is np.ndarray:  # (a saved number needs no restoring)
+                value = restore(value, edges[i], version, node, as_arrays)
         elif kind == "out":
             if (node if node.base is None else node.base)._version != version:
                 raise RuntimeError(_modified_output_message(node))
