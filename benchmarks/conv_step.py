@@ -58,43 +58,7 @@ def make_ours(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callab
     model = _model(nn)
     model.load_state_dict(dict(zip(model.state_dict(), weights)))
     opt = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    xt, yt = ag.Tensor(x), ag.Tensor(y)
-
-    def step() -> float:
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        return loss.item()
-
-    return step
-
-
-def _adam(params: list[np.ndarray]) -> Callable[[list[np.ndarray]], None]:
-    """Adam by hand, moments and parameters updated in place (one scratch buffer per parameter)."""
-    (b1, b2) = BETAS
-    m, v = [np.zeros_like(w) for w in params], [np.zeros_like(w) for w in params]
-    scratch = [np.empty_like(w) for w in params]
-    t = [0]
-
-    def update(grads: list[np.ndarray]) -> None:
-        t[0] += 1
-        step_size, root_correction = LR / (1 - b1 ** t[0]), np.sqrt(1 - b2 ** t[0])
-        for w, g, mi, vi, tmp in zip(params, grads, m, v, scratch):
-            mi *= b1
-            mi += (1 - b1) * g
-            vi *= b2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - b2
-            vi += tmp
-            np.sqrt(vi, out=tmp)
-            tmp /= root_correction
-            tmp += EPS
-            np.divide(mi, tmp, out=tmp)
-            tmp *= step_size
-            w -= tmp
-
-    return update
+    return harness.training_step(ag.Tensor, F.cross_entropy, model, opt, x, y)
 
 
 def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -147,9 +111,8 @@ def _pool_backward(g: np.ndarray, out: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
     w1, b1, w2, b2, w3, b3 = params = [w.copy() for w in weights]
-    update = _adam(params)
+    update = harness.numpy_adam(params, LR, BETAS, EPS)
     n = len(x)
-    rows = np.arange(n)
 
     def step() -> float:
         h1, cols1 = _conv_forward(x, w1, b1)
@@ -160,13 +123,7 @@ def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Calla
         p2 = _pool_forward(a2)
         flat = p2.reshape(n, -1)
         z = flat @ w3.T + b3
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
-        loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
-        g = e / s  # d loss / d logits = (softmax - one_hot) / n
-        g[rows, y] -= 1
-        g /= n
+        loss, g = harness.numpy_cross_entropy(z, y)
         gw3, gb3 = g.T @ flat, g.sum(axis=0)
         g = (g @ w3).reshape(p2.shape)
         g = _pool_backward(g, p2, a2) * (h2 > 0)
@@ -182,7 +139,8 @@ def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Calla
 def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
     model = _model(torch.nn)
     model.load_state_dict({k: torch.tensor(w) for k, w in zip(model.state_dict(), weights)})
-    return harness.torch_step(torch, model, torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS), x, y)
+    opt = torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+    return harness.training_step(torch.tensor, torch.nn.functional.cross_entropy, model, opt, x, y)
 
 
 def run(batch: int, repeats: int) -> dict[str, float]:

@@ -1,4 +1,5 @@
-"""What the training-step benchmarks share: PyTorch's step closure, CPU timing and interleaved medians.
+"""What the training-step benchmarks share: the step closure, Adam by hand in numpy, CPU timing and
+interleaved medians.
 
 Importing it pins numpy's and PyTorch's BLAS to one thread unless the environment says otherwise,
 so import it before numpy.
@@ -16,12 +17,59 @@ from typing import Callable  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def torch_step(torch, model, opt, x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
-    """One PyTorch training step (forward, cross-entropy, backward, ``opt.step``) on fixed data; returns the loss."""
-    xt, yt = torch.tensor(x), torch.tensor(y)
+def numpy_adam(params: list[np.ndarray], lr: float, betas: tuple[float, float],
+               eps: float) -> Callable[[list[np.ndarray]], None]:
+    """Adam by hand, moments and parameters updated in place (one scratch buffer per parameter)."""
+    b1, b2 = betas
+    m = [np.zeros_like(w) for w in params]
+    v = [np.zeros_like(w) for w in params]
+    scratch = [np.empty_like(w) for w in params]
+    t = [0]
+
+    def update(grads: list[np.ndarray]) -> None:
+        t[0] += 1
+        step_size = lr / (1 - b1 ** t[0])
+        root_correction = np.sqrt(1 - b2 ** t[0])
+        for w, g, mi, vi, tmp in zip(params, grads, m, v, scratch):
+            mi *= b1
+            mi += (1 - b1) * g
+            vi *= b2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
+            vi += tmp
+            np.sqrt(vi, out=tmp)
+            tmp /= root_correction
+            tmp += eps
+            np.divide(mi, tmp, out=tmp)
+            tmp *= step_size
+            w -= tmp
+
+    return update
+
+
+def numpy_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of logits ``z`` (rows) against class indices ``y`` by hand, and its gradient
+    ``(softmax(z) - one_hot(y)) / n`` with respect to ``z``."""
+    n = len(z)
+    rows = np.arange(n)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
+    g = e / s
+    g[rows, y] -= 1
+    g /= n
+    return loss, g
+
+
+def training_step(tensor: Callable, cross_entropy: Callable, model, opt, x: np.ndarray,
+                  y: np.ndarray) -> Callable[[], float]:
+    """One training step (forward, cross-entropy, backward, ``opt.step``) on fixed data, returning the loss;
+    the same code for both libraries, given their ``tensor`` constructor and ``cross_entropy``."""
+    xt, yt = tensor(x), tensor(y)
 
     def step() -> float:
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss = cross_entropy(model(xt), yt)
         loss.backward()
         opt.step()
         opt.zero_grad()

@@ -55,16 +55,7 @@ def make_ours(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: s
     model.load_state_dict(dict(zip(model.state_dict(), weights)))
     opt = (optim.Adam(model.parameters(), lr=LR[method], betas=BETAS, eps=EPS) if method == "adam"
            else optim.SGD(model.parameters(), lr=LR[method]))
-    xt, yt = ag.Tensor(x), ag.Tensor(y)
-
-    def step() -> float:
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        return loss.item()
-
-    return step
+    return harness.training_step(ag.Tensor, F.cross_entropy, model, opt, x, y)
 
 
 def _numpy_sgd(params: list[np.ndarray]) -> Callable[[list[np.ndarray]], None]:
@@ -75,40 +66,9 @@ def _numpy_sgd(params: list[np.ndarray]) -> Callable[[list[np.ndarray]], None]:
     return update
 
 
-def _numpy_adam(params: list[np.ndarray]) -> Callable[[list[np.ndarray]], None]:
-    """Adam by hand, moments and parameters updated in place (one scratch buffer per parameter)."""
-    (b1, b2), lr = BETAS, LR["adam"]
-    m = [np.zeros_like(w) for w in params]
-    v = [np.zeros_like(w) for w in params]
-    scratch = [np.empty_like(w) for w in params]
-    t = [0]
-
-    def update(grads: list[np.ndarray]) -> None:
-        t[0] += 1
-        step_size = lr / (1 - b1 ** t[0])
-        root_correction = np.sqrt(1 - b2 ** t[0])
-        for w, g, mi, vi, tmp in zip(params, grads, m, v, scratch):
-            mi *= b1
-            mi += (1 - b1) * g
-            vi *= b2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - b2
-            vi += tmp
-            np.sqrt(vi, out=tmp)
-            tmp /= root_correction
-            tmp += EPS
-            np.divide(mi, tmp, out=tmp)
-            tmp *= step_size
-            w -= tmp
-
-    return update
-
-
 def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: str) -> Callable[[], float]:
     w1, b1, w2, b2, w3, b3 = params = [w.copy() for w in weights]
-    update = _numpy_adam(params) if method == "adam" else _numpy_sgd(params)
-    n = len(x)
-    rows = np.arange(n)
+    update = harness.numpy_adam(params, LR["adam"], BETAS, EPS) if method == "adam" else _numpy_sgd(params)
 
     def step() -> float:
         h1 = x @ w1.T + b1
@@ -116,13 +76,7 @@ def make_numpy(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: 
         h2 = a1 @ w2.T + b2
         a2 = np.maximum(h2, 0)
         z = a2 @ w3.T + b3
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
-        loss = float(np.mean(np.log(s[:, 0]) - z[rows, y]))
-        g = e / s  # d loss / d logits = (softmax - one_hot) / n
-        g[rows, y] -= 1
-        g /= n
+        loss, g = harness.numpy_cross_entropy(z, y)
         gw3, gb3 = g.T @ a2, g.sum(axis=0)
         g = (g @ w3) * (h2 > 0)
         gw2, gb2 = g.T @ a1, g.sum(axis=0)
@@ -140,7 +94,7 @@ def make_torch(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, method: 
     model.load_state_dict({k: torch.tensor(w) for k, w in zip(model.state_dict(), weights)})
     opt = (torch.optim.Adam(model.parameters(), lr=LR[method], betas=BETAS, eps=EPS) if method == "adam"
            else torch.optim.SGD(model.parameters(), lr=LR[method]))
-    return harness.torch_step(torch, model, opt, x, y)
+    return harness.training_step(torch.tensor, torch.nn.functional.cross_entropy, model, opt, x, y)
 
 
 def _peak_mib(step: Callable[[], float]) -> float:
