@@ -7,6 +7,8 @@ import nn
 import nn.functional as F
 from autograd_core.gradcheck import verdict
 
+from .wrong_gradients import wrong_square
+
 
 class RandomInside(nn.Module):
     def __init__(self):
@@ -37,17 +39,7 @@ def test_round_off_allowance_never_passes_an_error_above_1e_3():
 
 
 def test_suspicious_is_not_ok():
-    class Off(ag.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * 2 * x * (1 + 1e-4)  # a relative error of about 5e-5: suspicious
-
+    Off = wrong_square(1 + 1e-4)  # a relative error of about 5e-5: suspicious
     x = ag.tensor([0.5, -1.0, 2.0], dtype=np.float64, requires_grad=True)
     report = ag.check_gradients(lambda t: Off.apply(t).sum(), (x,))
     assert report.inputs[0].verdict == "suspicious" and not report.ok

@@ -5,6 +5,8 @@ import pytest
 import autograd_core as ag
 import nn
 
+from ..wrong_gradients import wrong_square
+
 
 def _with_grads(seed=0, scale=1.0):
     rng = np.random.default_rng(seed)
@@ -101,20 +103,9 @@ def test_gradcheck_module_refuses_random_layers_in_training():
     assert nn.utils.gradcheck_module(m.eval(), _mse, ag.randn(4, 3), ag.randn(4, 2)).ok
 
 
-class _WrongSquare(ag.Function):
-    """x² whose backward is off by a factor on element (1, 2) only."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        wrong = np.ones(x.shape)
-        wrong[1, 2] = 3.0
-        return g * x * 2 * ag.Tensor(wrong)
+_OFF_AT_1_2 = np.ones((2, 3))
+_OFF_AT_1_2[1, 2] = 3.0
+_WrongSquare = wrong_square(_OFF_AT_1_2)  # x² whose backward is off by a factor on element (1, 2) only
 
 
 class _Buggy(nn.Module):
