@@ -185,6 +185,18 @@ def _float_type(datas: list) -> np.dtype:
     return get_default_dtype()
 
 
+def _torch_result_dtype(prim, out: np.ndarray, datas: list, params: dict) -> np.ndarray:
+    """``out`` in PyTorch's dtype where numpy's float promotion differs: booleans and 8-bit integers are
+    computed in the default float dtype (numpy picks float16), and integers promoted to float64 give the
+    floating operands' dtype or the default one."""
+    if out.dtype is _F16 and not prim.extras and not _has_float16(datas):
+        out = prim.forward(*_integers_as_default_float(datas), **params)
+        return out if type(out) is np.ndarray else np.asarray(out)
+    if out.dtype.kind == "f" and not prim.casts and not _has_float64(datas):
+        return out.astype(_float_type(datas), copy=False)
+    return out
+
+
 def _describe(args: tuple) -> str:
     return " and ".join(str(tuple(np.shape(data_of(a)))) for a in args)
 
@@ -241,9 +253,6 @@ def apply(prim, *args, **params) -> Tensor:
         datas = _coerce(args, datas)
     try:
         out = prim.forward(*datas, **params)
-        if type(out) is np.ndarray and out.dtype is _F16 and not _has_float16(datas):
-            # numpy computed booleans or 8-bit integers in float16; PyTorch computes them in the default dtype
-            out = prim.forward(*_integers_as_default_float(datas), **params)
     except ValueError as e:
         shapes = "shape" in str(e) or "broadcast" in str(e)
         raise ValueError(f"{prim.name}: incompatible shapes {_describe(args)}: {e}" if shapes
@@ -252,9 +261,8 @@ def apply(prim, *args, **params) -> Tensor:
         out, *extras = out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype is not _F32 and out.dtype.kind == "f" and not prim.casts and not _has_float64(datas):
-        # numpy promotes integers to float64 and booleans to float16; PyTorch gives the default dtype
-        out = out.astype(_float_type(datas), copy=False)
+    if out.dtype is not _F32:  # (the common float32 result needs none of PyTorch's dtype rules)
+        out = _torch_result_dtype(prim, out, datas, params)
     if not (needs_grad and state.grad_enabled and prim.differentiable):
         result = new_tensor(out)
         if prim.view and isinstance(args[0], Tensor) and np.may_share_memory(out, datas[0]):
@@ -267,15 +275,15 @@ def apply(prim, *args, **params) -> Tensor:
         node.out = out
         node.saved = _FRESH_OUT  # shared: no tuple per node (fewer objects for the cyclic GC)
     elif prim.save_plan:
-        saved = []
+        saved = ()
         for kind, i in prim.save_plan:
             if kind == "in":
                 a = args[i]
-                if type(a) is Tensor and a.grad_fn is not None:  # the common case of keep(), inline
-                    owner = a.grad_fn if a.grad_fn.base is None else a.grad_fn.base
-                    saved += (a.data, owner._version)
-                elif type(a) is float or type(a) is int:
+                if type(a) is float or type(a) is int:
                     saved += (a, None)
+                elif type(a) is Tensor and a.grad_fn is not None:  # the common case of keep(), inline
+                    fn = a.grad_fn
+                    saved += (a.data, (fn if fn.base is None else fn.base)._version)
                 else:
                     saved += keep(a, datas[i])
             elif kind == "out":
@@ -286,7 +294,7 @@ def apply(prim, *args, **params) -> Tensor:
             else:  # every input of a variadic primitive
                 kept = [keep(a, d) for a, d in zip(args, datas)]
                 saved += (tuple(k[0] for k in kept), tuple(k[1] for k in kept))
-        node.saved = tuple(saved)
+        node.saved = saved
     result = new_tensor(out, node)
     if state.annotate:
         _annotate(node)
