@@ -231,7 +231,9 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
         if arrays:
             g = g.data
         pending[e] = _summed(pending[e], g) if e in pending else g
-    ready = [e for e in dict.fromkeys(edges) if deps[e] == 0]
+    # an edge is ready, with its total gradient, once every consumer has delivered; until then its sum waits in
+    # ``pending`` (an edge with one consumer goes straight to ``ready``)
+    ready = [(e, pending.pop(e, None)) for e in dict.fromkeys(edges) if deps[e] == 0]
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
     # The walk creates no reference cycles of its own, so the cyclic collector has nothing to find
@@ -242,8 +244,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
     anomaly = state.anomaly
     try:
         while ready:
-            edge = ready.pop()
-            g = pending.pop(edge, None)
+            edge, g = ready.pop()
             if type(edge) is not Node:  # a leaf
                 if g is None:
                     continue
@@ -285,6 +286,7 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
             for i, parent in enumerate(parents):
                 if parent is None:
                     continue
+                gi = None
                 if g is not None and (needed is None or parent in needed):
                     gi = vjps[i](g, *saved, **params)
                     if gi is not None:
@@ -300,12 +302,15 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
                                 gi = _fit_gradient(node, new_tensor(gi), parent).data
                         elif type(gi) is not Tensor or gi.data.shape != shape or gi.data.dtype is not dtype or anomaly:
                             gi = _fit_gradient(node, gi, parent)
-                        prev = pending.get(parent)
-                        pending[parent] = gi if prev is None else _summed(prev, gi)
                 left = deps[parent] - 1
                 deps[parent] = left
+                prev = pending.pop(parent, None) if left == 0 or gi is not None else None
+                if prev is not None:
+                    gi = prev if gi is None else _summed(prev, gi)
                 if left == 0:
-                    ready.append(parent)
+                    ready.append((parent, gi))
+                elif gi is not None:
+                    pending[parent] = gi
             if g is not None and not retain_graph:
                 node.saved = node.out = None
     finally:
