@@ -215,7 +215,7 @@ def restore(value, edge, version, node: Node, as_array: bool = False):
     """Rebuild a saved input for the VJP (a Tensor, or its bare array with ``as_array``), raising if
     it was modified in place since forward."""
     if version is not None and type(value) is np.ndarray:  # saved from a tensor with an edge
-        now = edge.memory_owner._version if type(edge) is Node else edge._owner()._version
+        now = (edge if edge.base is None else edge.base)._version if type(edge) is Node else edge._owner()._version
         if now != version:
             raise _modified_error(node, value.shape, now, version)
         if as_array:

@@ -60,22 +60,35 @@ SIN = unary("sin", np.sin, lambda g, x: g * _ops.cos(x), array_vjp=lambda g, x: 
 COS = unary("cos", np.cos, lambda g, x: -g * _ops.sin(x), array_vjp=lambda g, x: -g * np.sin(x))
 ERF = unary("erf", _erf_forward, lambda g, x: g * _ops.exp(-x * x) * (2 / np.sqrt(np.pi)),  # erf' = 2/√π e^(-x²)
              numpy=())
+
+
+def _tanh_grad(g, out):
+    """g · tanh'(x) from the output: g (1 - out²)."""
+    return g * (1 - out * out)
+
+
+def _sigmoid_grad(g, out):
+    """g · sigmoid'(x) from the output: g out (1 - out)."""
+    return g * out * (1 - out)
+
+
 # The VJPs of tanh and sigmoid are primitives of their own, one numpy expression instead of
 # three engine calls in every backward pass (speed); their own VJPs keep higher orders exact.
+# Without create_graph the same numpy expression serves as the array VJP directly.
 TANH_BACKWARD = register(Primitive(
-    "tanh_backward", lambda g, y: g * (1 - y * y), api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
+    "tanh_backward", _tanh_grad, api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
     domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.tanh_backward(g, y), array_vjp=True,
     vjp=(lambda h, g, y: h * (1 - y * y),      # d/dg [g (1 - y²)] = 1 - y²
          lambda h, g, y: h * g * y * -2.0)))   # d/dy [g (1 - y²)] = -2 g y
 SIGMOID_BACKWARD = register(Primitive(
-    "sigmoid_backward", lambda g, y: g * y * (1 - y), api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
+    "sigmoid_backward", _sigmoid_grad, api=(), inputs=("g", "y"), saves=("g", "y"), broadcasts=True,
     domain=(REAL, UNIT), torch=lambda T, g, y: T.ops.aten.sigmoid_backward(g, y), array_vjp=True,
     vjp=(lambda h, g, y: h * y * (1 - y),        # d/dg [g y (1 - y)] = y (1 - y)
          lambda h, g, y: h * g * (1 - y * 2.0))))  # d/dy [g y (1 - y)] = g (1 - 2y)
 TANH = unary("tanh", np.tanh, lambda g, out: _apply(TANH_BACKWARD, g, out), saves=("out",),
-             array_vjp=lambda g, out: TANH_BACKWARD.forward(g, out))
+             array_vjp=_tanh_grad)
 SIGMOID = unary("sigmoid", _sigmoid_forward, lambda g, out: _apply(SIGMOID_BACKWARD, g, out), saves=("out",),
-                numpy=(), array_vjp=lambda g, out: SIGMOID_BACKWARD.forward(g, out))
+                numpy=(), array_vjp=_sigmoid_grad)
 # relu passes the gradient unless out <= 0, so a NaN input passes it too (PyTorch's threshold_backward);
 # out = max(x, 0) is never negative, so that test is the one pass out != 0
 RELU = unary("relu", lambda x: np.maximum(x, 0), lambda g, out: g * _mask(out.data != 0),
