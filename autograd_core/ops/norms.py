@@ -220,6 +220,8 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     the 2-norm over ``dim``, ``'nuc'`` the nuclear norm of a matrix (or over the two dims ``dim``)."""
     (x,) = as_tensors(cast(input, dtype))
     if p == "fro":
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:  # PyTorch's 'fro' is a vector or a matrix norm
+            raise ValueError(f"norm: p='fro' takes one or two dims (or None for all), got dim={tuple(dim)}")
         return euclidean_norm(x, dim, keepdim)
     if p == "nuc":
         return matrix_norm(x, "nuc", tuple(range(x.ndim)) if dim is None else dim, keepdim)

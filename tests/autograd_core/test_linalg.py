@@ -174,6 +174,13 @@ def test_torch_norm_spellings(torch):
     np.testing.assert_allclose(ag.norm(ag.tensor(x[0]), "nuc").data, torch.norm(torch.tensor(x[0]), "nuc"), rtol=1e-12)
 
 
+def test_frobenius_norm_over_three_dims_is_refused_as_in_pytorch():
+    """torch.norm(x, 'fro', dim=(0, 1, 2)) raises "dim must be a 2-tuple": a vector or matrix norm only."""
+    x = RNG.standard_normal((2, 3, 4))
+    with pytest.raises(ValueError, match=r"'fro' takes one or two dims.*dim=\(0, 1, 2\)"):
+        ag.norm(ag.tensor(x), "fro", dim=(0, 1, 2))
+
+
 # ----------------------------------------------------------------------------- products
 @pytest.mark.parametrize("a_shape, b_shape", [((), (3,)), ((3,), (3,)), ((2, 3), (3,)), ((2, 3), (3, 4)),
                                               ((2, 2, 3), (4, 3, 2)), ((3,), (2, 3, 4))])
