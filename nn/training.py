@@ -222,7 +222,9 @@ class EarlyStopping(Callback):
         self.sign = -1.0 if "acc" in monitor else 1.0  # minimize sign * value
 
     def on_train_begin(self, history: History) -> None:
-        self.best, self.best_state, self.wait = math.inf, None, 0
+        self.best, self.wait = math.inf, 0
+        # the best epoch's weights, copied into arrays allocated once (not a state_dict per improvement)
+        self.best_weights = _Snapshot(history.model) if self.restore_best else None
 
     def on_epoch_end(self, history: History, epoch: int, logs: dict[str, float]) -> None:
         if self.monitor not in logs:
@@ -231,16 +233,16 @@ class EarlyStopping(Callback):
         value = self.sign * logs[self.monitor]
         if value < self.best - self.min_delta:
             self.best, self.wait, history.best_epoch = value, 0, epoch
-            if self.restore_best:
-                self.best_state = history.model.state_dict()
+            if self.best_weights is not None:
+                self.best_weights.take()
         else:
             self.wait += 1
             if self.wait >= self.patience:
                 history.stop_training, history.stopped_epoch = True, epoch
 
     def on_train_end(self, history: History) -> None:
-        if self.restore_best and self.best_state is not None:
-            history.model.load_state_dict(self.best_state)
+        if self.best_weights is not None and self.best_weights.arrays:  # (empty until an epoch improved)
+            self.best_weights.restore()
             history.final_epoch = history.best_epoch
 
 
