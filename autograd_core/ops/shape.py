@@ -204,13 +204,17 @@ def _broadcastable_to(shape, target) -> bool:
     return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
 
 
+_INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")  # numpy's modes that repeat the array's own elements
+
+
 @PAD.public
 def pad(x, pad_width, value: float = 0.0, *, mode: str = "constant", constant_values=None) -> Tensor:
-    """Constant padding with numpy's ``pad_width`` (int, ``(before, after)`` or one pair per axis).
+    """Padding with numpy's ``pad_width`` (int, ``(before, after)`` or one pair per axis): ``mode="constant"``
+    fills with ``value``; ``"edge"``, ``"reflect"``, ``"symmetric"`` and ``"wrap"`` repeat elements as numpy does.
 
-    PyTorch's last-dim-first ``F.pad`` order lives in ``nn.functional.pad``."""
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is differentiable here, got mode={mode!r}")
+    PyTorch's last-dim-first ``F.pad`` order (and its mode names) lives in ``nn.functional.pad``."""
+    if mode != "constant" and mode not in _INDEX_MODES:
+        raise ValueError(f"pad: mode must be 'constant' or one of {_INDEX_MODES} on Tensors, got mode={mode!r}")
     if constant_values is not None:
         if np.ndim(constant_values):
             raise ValueError(f"pad: constant_values must be one number, got {constant_values!r}")
@@ -220,14 +224,32 @@ def pad(x, pad_width, value: float = 0.0, *, mode: str = "constant", constant_va
     width = np.broadcast_to(width if width.size else np.zeros(2, int), (ndim, 2))
     if (width < 0).any():
         raise ValueError(f"pad: widths must be non-negative, got {pad_width}")
+    if mode != "constant" and width.any():
+        return _pad_by_index(as_tensor_arg(x), width.tolist(), mode)
     return _apply(PAD, x, pad_width=tuple(map(tuple, width.tolist())), value=value)
+
+
+def _pad_by_index(x: Tensor, pad_width: list, mode: str) -> Tensor:
+    """Pad with one of numpy's repeating modes: each padded axis is one integer-index gather, its positions
+    computed by ``np.pad`` of the axis' indices (so the values follow numpy exactly, for any width), and the
+    gradient of an element that appears several times accumulates."""
+    for axis, (lo, hi) in enumerate(pad_width):
+        if not lo and not hi:
+            continue
+        if x.shape[axis] == 0:
+            raise ValueError(f"pad: mode={mode!r} cannot pad axis {axis}, which is empty")
+        index = np.pad(np.arange(x.shape[axis]), (lo, hi), mode=mode)
+        x = x[(slice(None),) * axis + (index,)]
+    return x
 
 
 @PAD.numpy_form
 def _np_pad(array, pad_width, mode="constant", **kwargs) -> Tensor:
-    unknown = set(kwargs) - {"constant_values"}
+    unknown = set(kwargs) - {"constant_values", "reflect_type"}
     if unknown:
         raise TypeError(f"np.pad on Tensors: unsupported keywords {sorted(unknown)}")
+    if kwargs.get("reflect_type", "even") != "even":
+        raise ValueError("np.pad on Tensors: only reflect_type='even' (numpy's default) is supported")
     return pad(array, pad_width, mode=mode, constant_values=kwargs.get("constant_values", 0.0))
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 import autograd_core as ag
 from autograd_core import Tensor
 
@@ -50,30 +48,22 @@ def conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple) -> tupl
     return tuple((p, p) for p in ntuple(padding, len(kernel), "padding", minimum=0))
 
 
-_MODES = ("reflect", "replicate", "circular")
+_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}  # PyTorch's names -> numpy's
 
 
 def pad_by_mode(x: Tensor, pads: tuple, mode: str) -> Tensor:
     """Pad the last ``len(pads)`` dims of ``x`` by ``(before, after)`` each with PyTorch's non-constant modes:
-    ``"reflect"`` (mirror without the edge), ``"replicate"`` (repeat the edge) or ``"circular"`` (wrap around).
-
-    Each dim is one integer-index gather, so the gradient of a repeated element accumulates.
-    """
+    ``"reflect"`` (mirror without the edge), ``"replicate"`` (repeat the edge) or ``"circular"`` (wrap around),
+    with PyTorch's limits on the widths; the gradient of a repeated element accumulates (``ag.pad``'s numpy
+    modes do the gathering)."""
     if mode not in _MODES:
-        raise ValueError(f"padding_mode must be 'zeros' or one of {_MODES}, got {mode!r}")
-    for axis, (n, (lo, hi)) in enumerate(zip(x.shape[x.ndim - len(pads):], pads), start=x.ndim - len(pads)):
-        if not lo and not hi:
-            continue
+        raise ValueError(f"padding mode must be 'zeros'/'constant' or one of {tuple(_MODES)}, got {mode!r}")
+    for n, (lo, hi) in zip(x.shape[x.ndim - len(pads):], pads):
+        if min(lo, hi) < 0:
+            raise ValueError(f"{mode} padding needs non-negative widths, got {(lo, hi)}")
         if (mode == "reflect" and max(lo, hi) >= n) or (mode == "circular" and max(lo, hi) > n):
             raise ValueError(f"{mode} padding of {max(lo, hi)} needs a larger dimension than {n}")
-        index = np.arange(-lo, n + hi)
-        if mode == "reflect":
-            index = np.abs(index)
-            index = np.where(index >= n, 2 * (n - 1) - index, index)
-        else:
-            index = np.clip(index, 0, n - 1) if mode == "replicate" else index % n
-        x = x[(slice(None),) * axis + (index,)]
-    return x
+    return ag.pad(x, [(0, 0)] * (x.ndim - len(pads)) + list(pads), mode=_MODES[mode])
 
 
 def _prepare(x: Tensor, weight: Tensor, bias, groups, k: int, name: str,

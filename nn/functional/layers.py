@@ -15,6 +15,7 @@ from autograd_core import Tensor
 from autograd_core.tensor import data_of
 
 from .checks import check_dropout_p, check_floating, check_int, sizes
+from .conv import pad_by_mode
 
 __all__ = ["linear", "dropout", "batch_norm", "layer_norm", "one_hot", "pad", "embedding", "maxout"]
 
@@ -112,16 +113,20 @@ def one_hot(indices, num_classes: int = -1) -> Tensor:
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """PyTorch's padding spec: pairs ``(before, after)`` starting from the *last* dimension."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad mode {mode!r} is not supported (only 'constant')")
+    """PyTorch's padding spec: pairs ``(before, after)`` starting from the *last* dimension; ``mode`` is
+    ``"constant"`` (filled with ``value``), ``"reflect"``, ``"replicate"`` or ``"circular"``."""
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad needs an even number of widths, at most 2 per dimension, got {tuple(pad)} "
                          f"for a {x.ndim}-d input")
-    pairs = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        pairs[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    return ag.pad(x, pairs, value)
+    k = len(pad) // 2
+    pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(k)][::-1]  # first padded dim first
+    if mode == "constant":
+        return ag.pad(x, [(0, 0)] * (x.ndim - k) + pairs, value)
+    if mode in ("reflect", "replicate", "circular") and not (1 <= k <= 3 and x.ndim in (k + 1, k + 2)):
+        # PyTorch pads the last 1-3 dims of a (batch,) channels, *spatial input only in these modes
+        raise NotImplementedError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a tensor with one or two "
+                                  f"more dims; got {len(pad)} widths for a {x.ndim}-d input")
+    return pad_by_mode(x, tuple(pairs), mode)
 
 
 def embedding(indices, weight: Tensor, padding_idx: int | None = None) -> Tensor:

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+from autograd_core.testing import assert_gradients_close
 
 
 def test_asarray_gives_data():
@@ -46,7 +47,22 @@ def test_numpy_transpose_pad_and_flat_concatenate():
     flat.sum().backward()
     np.testing.assert_array_equal(x.grad.data, 2.0)
     with pytest.raises(ValueError, match="mode"):
-        np.pad(x, 1, mode="edge")
+        np.pad(x, 1, mode="mean")  # a statistic, not a repetition of elements: not on Tensors
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize("width", [2, ((1, 2), (0, 3)), ((4, 7), (1, 0))])  # wider than the axis too
+def test_np_pad_repeating_modes_follow_numpy(mode, width):
+    a = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(np.pad(ag.tensor(a), width, mode=mode).data, np.pad(a, width, mode=mode))
+    assert_gradients_close(lambda t: np.pad(t, width, mode=mode), ag.tensor(a, dtype=np.float64, requires_grad=True))
+
+
+def test_np_pad_refuses_what_it_cannot_repeat():
+    with pytest.raises(ValueError, match="axis 0, which is empty"):
+        np.pad(ag.tensor(np.zeros((0, 3))), 1, mode="edge")
+    with pytest.raises(ValueError, match="reflect_type='even'"):
+        np.pad(ag.tensor(np.ones(3)), 1, mode="reflect", reflect_type="odd")
 
 
 # ------------------------------------------------------------------ no silent graph loss

@@ -263,8 +263,34 @@ def test_pad_uses_torch_ordering(torch):
         np.testing.assert_array_equal(ours, torch.nn.functional.pad(torch.tensor(x), spec, value=-1.0).numpy())
     with pytest.raises(ValueError, match="even number"):
         F.pad(ag.Tensor(x), (1, 2, 3))
-    with pytest.raises(NotImplementedError, match="reflect"):
-        F.pad(ag.Tensor(x), (1, 1), mode="reflect")
+    with pytest.raises(NotImplementedError, match="reflect"):  # PyTorch too: 3 padded dims need a 4-d or 5-d input
+        F.pad(ag.Tensor(x), (1, 1, 1, 1, 1, 1), mode="reflect")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape, spec", [((2, 5), (2, 1)), ((1, 2, 5), (0, 3)), ((1, 3, 4, 5), (1, 2, 3, 1)),
+                                         ((3, 4, 5), (1, 1, 2, 2)), ((2, 3, 4, 5, 6), (1, 2, 0, 1, 2, 2))])
+def test_pad_modes_match_torch_values_and_gradients(torch, mode, shape, spec):
+    x = np.random.default_rng(0).standard_normal(shape)
+    ours, theirs = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = F.pad(ours, spec, mode=mode), torch.nn.functional.pad(theirs, spec, mode=mode)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12)
+    cotangent = np.random.default_rng(1).standard_normal(out.shape)
+    (out * cotangent).sum().backward()
+    (expected * torch.tensor(cotangent)).sum().backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)  # repeated elements accumulate
+
+
+def test_pad_modes_refuse_what_torch_refuses():
+    x = ag.Tensor(np.zeros((2, 5)))
+    with pytest.raises(NotImplementedError, match="1-d input"):
+        F.pad(ag.Tensor(np.zeros(5)), (1, 1), mode="replicate")
+    with pytest.raises(ValueError, match="reflect padding of 5"):
+        F.pad(x, (5, 0), mode="reflect")
+    with pytest.raises(ValueError, match="circular padding of 6"):
+        F.pad(x, (0, 6), mode="circular")
+    with pytest.raises(ValueError, match="'mean'"):
+        F.pad(x, (1, 1), mode="mean")
 
 
 def test_one_hot(torch):
