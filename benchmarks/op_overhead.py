@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 import autograd_core as ag
+from harness import balanced_order
 
 try:
     import torch
@@ -75,6 +76,19 @@ def reductions_numpy(name: str, calls: int = 1000) -> None:
     reduce = NUMPY_REDUCTIONS[name]
     for _ in range(calls):
         reduce(x, axis=1)
+
+
+def _interleaved(runners: dict, repeats: int) -> dict[str, list[float]]:
+    """At least ``repeats`` single-call CPU times per contender, each call after a ``gc.collect()``, the
+    contenders interleaved in ``balanced_order`` (so slow phases of a shared machine hit all alike and
+    each contender follows every other one equally often)."""
+    names = list(runners)
+    order = balanced_order(len(names))
+    cycles = -(-repeats * len(names) // len(order))
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for i in order * cycles:
+        samples[names[i]].append(_median_time(runners[names[i]], 1))
+    return samples
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -135,13 +149,10 @@ def main() -> None:
         runners["torch"] = functools.partial(chain, torch)
     for fn in runners.values():  # warm up
         fn(50)
-    samples = {name: [] for name in runners}
-    for _ in range(args.repeats):  # interleaved, so slow phases of a shared machine hit all alike
-        for name, fn in runners.items():
-            samples[name].append(_median_time(fn, 1))
+    samples = _interleaved(runners, args.repeats)
     med = {name: float(np.median(v)) / OPS * 1e6 for name, v in samples.items()}
     print(f"chain of {STEPS} x tanh(x * 1.01 + 0.1) on 16 float32 ({OPS} ops), forward + backward, "
-          f"median of {args.repeats}:")
+          f"median of {len(samples['ours'])}:")
     for name, us in med.items():
         print(f"  {name:6s} {us:7.2f} us/op   ({us / med['ours']:.2f}x ours)")
     print(f"  ratio ours / numpy-by-hand: {med['ours'] / med['numpy']:.2f}")
@@ -151,11 +162,7 @@ def main() -> None:
         reducers = {"ours": functools.partial(reductions, ag, op), "numpy": functools.partial(reductions_numpy, op)}
         if torch is not None:
             reducers["torch"] = functools.partial(reductions, torch, op)
-        red = {name: [] for name in reducers}
-        for _ in range(args.repeats):
-            for name, fn in reducers.items():
-                red[name].append(_median_time(fn, 1))
-        red = {name: float(np.median(v)) / 1000 * 1e6 for name, v in red.items()}
+        red = {name: float(np.median(v)) / 1000 * 1e6 for name, v in _interleaved(reducers, args.repeats).items()}
         print(f"row {op} of a 4x4 float32 tensor requiring grad, forward only (dim normalisation + dispatch + record):")
         print("  " + ", ".join(f"{name} {us:.2f} us" for name, us in red.items()))
     if torch is not None:
