@@ -57,15 +57,15 @@ def _count_dependencies(roots: Sequence) -> dict:
     stack = [r for r in deps if type(r) is Node]
     while stack:
         node = stack.pop()
-        for p in (node.a, node.b) if node.rest is None else node.inputs:  # (b may be _ABSENT: skipped below)
-            if type(p) is Node:
-                if p in deps:
-                    deps[p] += 1
-                else:
-                    deps[p] = 1
+        for p in _edges_of(node):
+            if p is None:
+                continue
+            if p in deps:
+                deps[p] += 1
+            else:
+                deps[p] = 1
+                if type(p) is Node:
                     stack.append(p)
-            elif isinstance(p, Tensor):  # a leaf (constants are numbers and shape descriptions)
-                deps[p] = deps.get(p, 0) + 1
     return deps
 
 
@@ -106,7 +106,7 @@ def _saved_values(node: Node, edges: tuple, as_arrays: bool) -> list:
             if version is not None or type(value) is np.ndarray:  # (a saved number needs no restoring)
                 value = restore(value, edges[i], version, node, as_arrays)
         elif kind == "out":
-            if (node if node.base is None else node.base)._version != version:
+            if node.memory_owner._version != version:
                 raise RuntimeError(_modified_output_message(node))
             value = node.out if as_arrays else new_tensor(node.out, node)
         elif kind == "all":

@@ -53,10 +53,9 @@ class Node:
         self.prim = prim
         self.params = params or _NO_PARAMS
         n = len(args)
-        a = args[0]  # _input, inline for the common cases
-        self.a = (a.grad_fn or a) if type(a) is Tensor and a.requires_grad else _input(a)
+        self.a = _input(args[0])
         if n > 1:
-            b = args[1]
+            b = args[1]  # _input, inline for the common cases of a second operand
             if type(b) is Tensor and b.requires_grad:
                 self.b = b.grad_fn or b
             elif type(b) is float or type(b) is int:
@@ -215,7 +214,7 @@ def restore(value, edge, version, node: Node, as_array: bool = False):
     """Rebuild a saved input for the VJP (a Tensor, or its bare array with ``as_array``), raising if
     it was modified in place since forward."""
     if version is not None and type(value) is np.ndarray:  # saved from a tensor with an edge
-        now = (edge if edge.base is None else edge.base)._version if type(edge) is Node else edge._owner()._version
+        now = edge.memory_owner._version if type(edge) is Node else edge._owner()._version
         if now != version:
             raise _modified_error(node, value.shape, now, version)
         if as_array:
@@ -288,7 +287,7 @@ def apply(prim, *args, **params) -> Tensor:
                     saved += keep(a, datas[i])
             elif kind == "out":
                 node.out = out
-                saved += (_OUT, (node if node.base is None else node.base)._version)
+                saved += (_OUT, node.memory_owner._version)
             elif kind == "extra":
                 saved += (extras[i], None)
             else:  # every input of a variadic primitive
