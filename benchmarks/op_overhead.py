@@ -7,8 +7,8 @@
    PyTorch, with the garbage collector on and calls made back to back without collecting
    between them, so the cyclic collector's full passes over every live object land where they
    fall; mean and median per op over consecutive calls.
-3. A row sum and a row mean of a 4x4 tensor (``sum(x, 1)``, ``mean(x, 1)``), forward only: what a
-   reduction's argument handling costs beside numpy's bare ``np.add.reduce`` and ``np.mean``.
+3. A row sum, mean and variance of a 4x4 tensor (``sum(x, 1)``, ``mean(x, 1)``, ``var(x, 1)``), forward
+   only: what a reduction's argument handling costs beside numpy's ``np.add.reduce``, ``np.mean`` and ``np.var``.
 4. Backward through a 1,000,000-operation chain: build + backward time and peak memory.
 
 Ours, PyTorch eager (when installed) and hand-written numpy (forward and backward by hand, no
@@ -60,7 +60,7 @@ def chain_numpy(steps: int = STEPS) -> None:
 
 
 def reductions(lib, name: str, calls: int = 1000) -> None:
-    """``calls`` row reductions (``sum`` or ``mean``) of a 4x4 float32 tensor requiring grad: what dim
+    """``calls`` row reductions (``sum``, ``mean`` or ``var``) of a 4x4 float32 tensor requiring grad: what dim
     normalisation, dispatch and recording cost."""
     x = lib.tensor(X0.reshape(4, 4), requires_grad=True)
     reduce = getattr(lib, name)
@@ -68,7 +68,8 @@ def reductions(lib, name: str, calls: int = 1000) -> None:
         reduce(x, 1)
 
 
-NUMPY_REDUCTIONS = {"sum": np.add.reduce, "mean": np.mean}  # numpy's bare reduce, and its mean
+# numpy's bare reduce, its mean, and its variance with PyTorch's default correction
+NUMPY_REDUCTIONS = {"sum": np.add.reduce, "mean": np.mean, "var": functools.partial(np.var, ddof=1)}
 
 
 def reductions_numpy(name: str, calls: int = 1000) -> None:

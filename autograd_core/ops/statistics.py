@@ -58,6 +58,11 @@ def _count(x, axis) -> int:
     return math.prod(x.shape[a] for a in axis) if axis is not None else x.data.size
 
 
+def _mean(x: Tensor, axis, keepdims: bool) -> Tensor:
+    """The mean over an already normalised ``axis``: the sum record itself, divided by the count."""
+    return _apply(SUM, x, axis=axis, keepdims=keepdims) / _count(x, axis)
+
+
 def _numpy_float(x):
     """numpy's statistics of integer or bool data are float64."""
     x = as_tensor_arg(x)
@@ -69,7 +74,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepd
     """Arithmetic mean over ``dim``; integer input needs ``dtype=`` (as in PyTorch)."""
     x = _floating("mean", cast(input, dtype))
     axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
-    return _apply(SUM, x, axis=axis, keepdims=keepdims) / _count(x, axis)  # (axis normalised: the record itself)
+    return _mean(x, axis, keepdims)
 
 
 def _correction(correction, ddof, unbiased) -> float:
@@ -90,7 +95,7 @@ def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         dim, unbiased = None, dim
     x = _floating("var", input)
     axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
-    centered = x - _apply(SUM, x, axis=axis, keepdims=True) / _count(x, axis)
+    centered = x - _mean(x, axis, True)
     return _apply(SUM, centered * centered, axis=axis, keepdims=keepdims) / (
         _count(x, axis) - _correction(correction, ddof, unbiased))
 
