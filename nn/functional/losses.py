@@ -141,32 +141,34 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def _class_dim(input: Tensor, name: str) -> int:
-    """The class axis of floating logits or log-probabilities: 1, or 0 for one unbatched sample (C,)."""
+def _check_class_input(input: Tensor, name: str) -> None:
+    """Logits or log-probabilities must be floating and have a class dimension (checked once per call)."""
     check_floating(name, input)
     if input.ndim == 0:
         raise ValueError(f"{name}: input of shape () has no class dimension: expected (N, C, ...) or (C,)")
-    return 1 if input.ndim >= 2 else 0
+
+
+def _class_dim(x) -> int:
+    """The class axis: 1, or 0 for one unbatched sample (C,)."""
+    return 1 if x.ndim >= 2 else 0
 
 
 def _class_weight(weight, input: Tensor, name: str) -> np.ndarray | float:
     """Per-class weights shaped to broadcast along the class dimension (1.0 when ``None``)."""
     if weight is None:
         return 1.0
-    dim = 1 if input.ndim >= 2 else 0
-    classes = input.shape[dim]
+    classes = input.shape[_class_dim(input)]
     w = np.asarray(data_of(weight))
     if w.shape != (classes,):
         raise ValueError(f"{name}: weight must have shape ({classes},), one per class, got {w.shape}")
-    return w.reshape((classes,) + (1,) * (input.ndim - dim - 1))
+    return w.reshape((classes,) + (1,) * (input.ndim - _class_dim(input) - 1))
 
 
 def _class_targets(input: Tensor, target, ignore_index: int, name: str) -> np.ndarray:
     """Class-index ``target`` as an integer array, checked against ``input``: its shape (``input``'s without
     the class dimension) and its range (every index not ``ignore_index`` lies in ``[0, C)``)."""
     t = np.asarray(data_of(target))
-    dim = _class_dim(input, name)
-    classes = input.shape[dim]
+    classes = input.shape[_class_dim(input)]
     expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
     if t.dtype.kind not in "iu":
         raise ValueError(f"{name}: class-index targets must be integers, got dtype {t.dtype} "
@@ -185,7 +187,7 @@ def _class_targets(input: Tensor, target, ignore_index: int, name: str) -> np.nd
 def _one_hot(input: Tensor, target, ignore_index: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """One-hot (bool) of class-index ``target`` in ``input``'s layout (False where ignored) and the kept mask."""
     t = _class_targets(input, target, ignore_index, name)
-    dim = _class_dim(input, name)
+    dim = _class_dim(input)
     classes = input.shape[dim]
     kept = t != ignore_index
     with_class_dim = t.shape[:dim] + (1,) + t.shape[dim:]  # reshape, not np.expand_dims: this runs every step
@@ -205,7 +207,7 @@ def _class_loss(logp: Tensor, coef: np.ndarray, reduction: str, counted: float) 
     if not np.isfinite(logp.data).all():  # a -inf log-probability of a class with no weight adds 0, not NaN
         logp = ag.where(coef != 0, logp, 0.0)
     if reduction == "none":
-        return ag.sum(logp * (-coef).astype(logp.dtype), axis=1 if logp.ndim >= 2 else 0)
+        return ag.sum(logp * (-coef).astype(logp.dtype), axis=_class_dim(logp))
     total = counted if reduction == "mean" else 1.0
     loss = ag.sum(logp * (coef * (-1.0 / total if total else 0.0)).astype(logp.dtype))
     return loss if total else loss + math.nan
@@ -213,6 +215,7 @@ def _class_loss(logp: Tensor, coef: np.ndarray, reduction: str, counted: float) 
 
 def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """``-w[t] · input[t]`` for log-probabilities ``input`` (N, C, ...); the weighted mean divides by Σ w[t]."""
+    _check_class_input(input, "nll_loss")
     coef = _one_hot(input, target, ignore_index, "nll_loss")[0] * _class_weight(weight, input, "nll_loss")
     return _class_loss(input, coef, reduction, coef.sum())
 
@@ -231,7 +234,8 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100, 
     check_real(label_smoothing, "label_smoothing")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    dim = _class_dim(input, "cross_entropy")
+    _check_class_input(input, "cross_entropy")
+    dim = _class_dim(input)
     t_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
     if input.ndim == 2 and t_dtype.kind != "f" and weight is None and not label_smoothing:
         _check_reduction(reduction)

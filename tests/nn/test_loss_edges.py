@@ -38,6 +38,13 @@ def test_bce_rejects_nan_and_out_of_range_like_torch(bad):
         F.binary_cross_entropy(ag.tensor([0.5, bad]), ag.tensor([1.0, 0.0]))
 
 
+def test_bce_rejects_targets_outside_0_1_like_torch(torch):
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(torch.tensor([0.5]), torch.tensor([1.5]))
+    with pytest.raises(ValueError, match="binary_cross_entropy: target must hold probabilities in \\[0, 1\\], got 1.5"):
+        F.binary_cross_entropy(ag.tensor([0.5]), ag.tensor([1.5]))
+
+
 @pytest.mark.parametrize("kwargs", [dict(), dict(reduction="none"), dict(reduction="sum"),
                                     dict(weight=[1.0, 0.0, 2.0]), dict(ignore_index=2)])
 @pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
