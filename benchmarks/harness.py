@@ -113,10 +113,18 @@ def interleaved_medians(steps: dict[str, Callable[[], float]], repeats: int) -> 
     for _ in range(3):
         losses = {name: step() for name, step in steps.items()}
         assert max(losses.values()) - min(losses.values()) < 1e-4, losses
-    names = list(steps)
-    order = balanced_order(len(names))
-    cycles = -(-repeats * len(names) // len(order))  # whole cycles, so every contender gets as many steps
-    samples: dict[str, list] = {name: [] for name in steps}
-    for i in order * cycles:
-        samples[names[i]].append(cpu_time(steps[names[i]]))
+    samples = interleaved_samples(steps, repeats, cpu_time)
     return {name: float(np.median(v)) * 1e3 for name, v in samples.items()}
+
+
+def interleaved_samples(runners: dict[str, Callable], repeats: int,
+                        timer: Callable[[Callable], float]) -> dict[str, list[float]]:
+    """``timer(runner)`` for at least ``repeats`` calls of each runner, interleaved in ``balanced_order``
+    (slow phases of a shared machine hit all alike, and each follows every other one equally often)."""
+    names = list(runners)
+    order = balanced_order(len(names))
+    cycles = -(-repeats * len(names) // len(order))  # whole cycles, so every contender gets as many calls
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for i in order * cycles:
+        samples[names[i]].append(timer(runners[names[i]]))
+    return samples

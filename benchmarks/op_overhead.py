@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 import autograd_core as ag
-from harness import balanced_order
+from harness import interleaved_samples
 
 try:
     import torch
@@ -80,16 +80,8 @@ def reductions_numpy(name: str, calls: int = 1000) -> None:
 
 
 def _interleaved(runners: dict, repeats: int) -> dict[str, list[float]]:
-    """At least ``repeats`` single-call CPU times per contender, each call after a ``gc.collect()``, the
-    contenders interleaved in ``balanced_order`` (so slow phases of a shared machine hit all alike and
-    each contender follows every other one equally often)."""
-    names = list(runners)
-    order = balanced_order(len(names))
-    cycles = -(-repeats * len(names) // len(order))
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    for i in order * cycles:
-        samples[names[i]].append(_median_time(runners[names[i]], 1))
-    return samples
+    """At least ``repeats`` single-call CPU times per contender, each call after a ``gc.collect()``."""
+    return interleaved_samples(runners, repeats, lambda fn: _median_time(fn, 1))
 
 
 def _median_time(fn, repeats: int) -> float:

@@ -294,7 +294,7 @@ def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdi
     x, axis, keepdims = _nan_args(x, dim, keepdim, dtype, axis, keepdims)
     count = np.sum(~np.isnan(x.data), axis=axis, keepdims=keepdims).astype(x.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return nansum(x, axis=axis, keepdims=keepdims) / Tensor(count)
+        return _apply(NANSUM, x, axis=axis, keepdims=keepdims) / Tensor(count)  # (axis already normalised)
 
 
 def _numpy_nan_reduction(public):
