@@ -1,8 +1,10 @@
-"""Reverse-mode engine: iterative backward in Kahn order, shared by ``backward`` and ``grad``.
+"""Reverse-mode engine: iterative backward in reverse creation order, shared by ``backward`` and ``grad``.
 
-Dependencies are counted with an explicit stack (no recursion, so million-node chains
-work), then nodes run once all their consumers have delivered gradients; each pending
-gradient is dropped as soon as it is consumed. The engine owns the cross-cutting work:
+Nodes wait in a heap keyed by their creation number and run newest first (no recursion, so
+million-node chains work): every consumer of a node was created after it, so by its turn all
+of them have delivered and its summed gradient is complete, with no pass that counts consumers
+beforehand. Leaves accumulate once every node has run; each pending gradient is dropped as soon
+as it is consumed. The engine owns the cross-cutting work:
 version checks on saved tensors, summing broadcast gradients back to input shapes,
 hooks, ``retain_grad``, anomaly checks and freeing saved values unless ``retain_graph``.
 VJPs run under grad mode only with ``create_graph``, which makes gradients differentiable.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from heapq import heappop, heappush
 from typing import Sequence
 
 import numpy as np
@@ -49,24 +52,6 @@ def _edges_of(node: Node) -> tuple:
     if node.rest is None:
         return (a, b)
     return (a, b) + tuple(p if type(p) is Node or isinstance(p, Tensor) else None for p in node.rest)
-
-
-def _count_dependencies(roots: Sequence) -> dict:
-    """Number of consumers of every node and leaf reachable from ``roots``."""
-    deps = dict.fromkeys(roots, 0)
-    stack = [r for r in deps if type(r) is Node]
-    while stack:
-        node = stack.pop()
-        for p in _edges_of(node):
-            if p is None:
-                continue
-            if p in deps:
-                deps[p] += 1
-            else:
-                deps[p] = 1
-                if type(p) is Node:
-                    stack.append(p)
-    return deps
 
 
 def _leading_to(roots: Sequence, targets: dict) -> set:
@@ -219,21 +204,25 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
     ``.grad`` is touched (``autograd_core.grad``).
     """
     edges = [t.grad_fn if t.grad_fn is not None else t for t in roots]
-    deps = _count_dependencies(edges)
     needed = None if capture is None else _leading_to(edges, capture)
     owner = _Ownership(create_graph)
     # Without create_graph the pending gradients are bare arrays: primitives with an ``array_vjp`` take
     # and return them directly, the others get them wrapped; leaves, hooks and captures see Tensors.
     arrays = not create_graph
+    # the gradient summed so far for every edge that has received one; its nodes also wait in ``ready``,
+    # a heap keyed by -seq (newest first), and the leaves are taken from it after the last node
     pending: dict = {}
+    ready: list = []
     for e, g in zip(edges, grads):
         owner.escape(g)
         if arrays:
             g = g.data
-        pending[e] = _summed(pending[e], g) if e in pending else g
-    # an edge is ready, with its total gradient, once every consumer has delivered; until then its sum waits in
-    # ``pending`` (an edge with one consumer goes straight to ``ready``)
-    ready = [(e, pending.pop(e, None)) for e in dict.fromkeys(edges) if deps[e] == 0]
+        if e in pending:
+            pending[e] = _summed(pending[e], g)
+        else:
+            pending[e] = g
+            if type(e) is Node:
+                heappush(ready, (-e.seq, e))
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
     # The walk creates no reference cycles of its own, so the cyclic collector has nothing to find
@@ -244,75 +233,67 @@ def run_backward(roots: Sequence[Tensor], grads: Sequence[Tensor], retain_graph:
     anomaly = state.anomaly
     try:
         while ready:
-            edge, g = ready.pop()
-            if type(edge) is not Node:  # a leaf
-                if g is None:
-                    continue
+            node = heappop(ready)[1]
+            g = pending.pop(node)
+            if node.extra is not None or capture is not None:
+                g = _observed(node, new_tensor(g) if arrays else g, owner, capture)
+                if arrays:
+                    g = g.data
+            saved = node.saved
+            if saved is None:
+                raise RuntimeError(_FREED_MESSAGE)
+            prim = node.prim
+            on_arrays = arrays and prim.array_vjp is not None
+            parents = _edges_of(node)
+            if saved is _FRESH_OUT:  # only the output, as it was: the common case of _saved_values, inline
+                if node._version:
+                    raise RuntimeError(_modified_output_message(node))
+                saved = (node.out,) if on_arrays else (new_tensor(node.out, node),)
+            elif saved:
+                saved = _saved_values(node, parents, on_arrays)
+            if on_arrays:
+                vjps = prim.array_vjp
+            else:
+                vjps = prim.vjp
                 if arrays:
                     g = new_tensor(g)
-                if edge._hooks:
-                    g = _hooked(edge._hooks, g, owner)
-                if capture is None:
-                    _accumulate(edge, g, owner)
-                elif edge in capture:
-                    capture[edge] = owner.owned(g)
-                continue
-            node = edge
-            parents = _edges_of(node)
-            if g is not None:
-                extra = node.extra
-                if extra is not None or capture is not None:
-                    g = _observed(node, new_tensor(g) if arrays else g, owner, capture)
-                    if arrays:
-                        g = g.data
-                saved = node.saved
-                if saved is None:
-                    raise RuntimeError(_FREED_MESSAGE)
-                prim = node.prim
-                on_arrays = arrays and prim.array_vjp is not None
-                if saved is _FRESH_OUT:  # only the output, as it was: the common case of _saved_values, inline
-                    if node._version:
-                        raise RuntimeError(_modified_output_message(node))
-                    saved = (node.out,) if on_arrays else (new_tensor(node.out, node),)
-                elif saved:
-                    saved = _saved_values(node, parents, on_arrays)
-                if on_arrays:
-                    vjps = prim.array_vjp
-                else:
-                    vjps = prim.vjp
-                    if arrays:
-                        g = new_tensor(g)
-                params = node.params
+            params = node.params
             for i, parent in enumerate(parents):
-                if parent is None:
+                if parent is None or (needed is not None and parent not in needed):
                     continue
-                gi = None
-                if g is not None and (needed is None or parent in needed):
-                    gi = vjps[i](g, *saved, **params)
-                    if gi is not None:
-                        if type(parent) is Node:
-                            shape, dtype = parent.shape, parent.dtype
-                        else:
-                            shape, dtype = parent.data.shape, parent.data.dtype
-                        # the common case inline: a result of the input's shape and dtype
-                        if arrays:
-                            if type(gi) is not np.ndarray:
-                                gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
-                            if gi.shape != shape or gi.dtype is not dtype or anomaly:
-                                gi = _fit_gradient(node, new_tensor(gi), parent).data
-                        elif type(gi) is not Tensor or gi.data.shape != shape or gi.data.dtype is not dtype or anomaly:
-                            gi = _fit_gradient(node, gi, parent)
-                left = deps[parent] - 1
-                deps[parent] = left
-                prev = pending.pop(parent, None) if left == 0 or gi is not None else None
+                gi = vjps[i](g, *saved, **params)
+                if gi is None:
+                    continue
+                if type(parent) is Node:
+                    shape, dtype = parent.shape, parent.dtype
+                else:
+                    shape, dtype = parent.data.shape, parent.data.dtype
+                # the common case inline: a result of the input's shape and dtype
+                if arrays:
+                    if type(gi) is not np.ndarray:
+                        gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+                    if gi.shape != shape or gi.dtype is not dtype or anomaly:
+                        gi = _fit_gradient(node, new_tensor(gi), parent).data
+                elif type(gi) is not Tensor or gi.data.shape != shape or gi.data.dtype is not dtype or anomaly:
+                    gi = _fit_gradient(node, gi, parent)
+                prev = pending.get(parent)
                 if prev is not None:
-                    gi = prev if gi is None else _summed(prev, gi)
-                if left == 0:
-                    ready.append((parent, gi))
-                elif gi is not None:
+                    pending[parent] = _summed(prev, gi)
+                else:
                     pending[parent] = gi
-            if g is not None and not retain_graph:
+                    if type(parent) is Node:
+                        heappush(ready, (-parent.seq, parent))
+            if not retain_graph:
                 node.saved = node.out = None
+        for leaf, g in pending.items():  # only leaves are left, each with its total gradient
+            if arrays:
+                g = new_tensor(g)
+            if leaf._hooks:
+                g = _hooked(leaf._hooks, g, owner)
+            if capture is None:
+                _accumulate(leaf, g, owner)
+            elif leaf in capture:
+                capture[leaf] = owner.owned(g)
     finally:
         state.grad_enabled = prev_mode
         if collecting:

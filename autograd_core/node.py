@@ -8,6 +8,7 @@ serves ``no_grad`` and backward without ``create_graph``.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import traceback
 
@@ -25,6 +26,7 @@ _ABSENT = object()  # ``Node.b`` of a one-input node
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
 _F16 = np.dtype(np.float16)
+_SEQUENCE = itertools.count()  # creation order of nodes (thread-safe: ``next`` holds the GIL)
 
 
 class Node:
@@ -35,6 +37,10 @@ class Node:
     freeing long graphs stays cheap even in processes with many live objects. Each input is an edge
     (a ``Node``, or a leaf ``Tensor`` that requires grad) or, for an input without grad, a constant:
     a Python number as is, or ``(shape, dtype, name)`` of an array or tensor (never its data).
+
+    ``seq`` numbers nodes in creation order. Every consumer of a node was created after it, so
+    backward runs nodes newest first and a node's gradient is complete when its turn comes, without
+    counting consumers beforehand (PyTorch orders its ready queue by the same sequence number).
 
     ``_version`` counts in-place changes of the node's output tensor. When that output is a view
     of another tensor's memory (reshape, permute, basic indexing, ...), ``base`` names the owner of
@@ -47,7 +53,7 @@ class Node:
     """
 
     __slots__ = ("prim", "a", "b", "rest", "saved", "params", "shape", "dtype", "out", "_version",
-                 "base", "extra", "__weakref__")
+                 "base", "extra", "seq", "__weakref__")
 
     def __init__(self, prim, args: tuple, out: np.ndarray, params: dict) -> None:
         self.prim = prim
@@ -70,6 +76,7 @@ class Node:
         self.out = self.extra = self.base = None
         self._version = 0
         self.saved = ()
+        self.seq = next(_SEQUENCE)
 
     @property
     def name(self) -> str:

@@ -138,6 +138,40 @@ def test_leaf_hook_sees_summed_gradient_once():
     assert calls == [1] and np.allclose(x.grad.data, 5.0)
 
 
+def test_a_node_runs_once_after_all_its_consumers():
+    """Backward takes nodes newest first: ``h`` feeds a long branch made before a short one, and its hook
+    still sees the total of both, once."""
+    x = _x()
+    h = x * 2
+    seen = []
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    long = h
+    for _ in range(5):
+        long = long * 1.0
+    (long * h + h * 3).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], 2 * h.data + 3)
+    np.testing.assert_allclose(x.grad.data, 2 * (2 * h.data + 3))
+
+
+def test_intermediate_hooks_run_in_pytorchs_order(torch):
+    """Nodes run in PyTorch's order, newest first (its ready queue prefers the newest node: always ready)."""
+    def order(lib):
+        x = lib.tensor(np.array([1.0, 2.0]), requires_grad=True)
+        seen = []
+
+        def named(t, name):
+            t.register_hook(lambda g: seen.append(name))
+            return t
+        a = named(x * 2, "a")
+        b = named(lib.exp(x), "b")
+        c = named(lib.sin(x), "c")
+        d = named(a * 3, "d")
+        (d.sum() + b.sum() + c.sum()).backward()  # a last-in-first-out walk would run c, b, d, a
+        return seen
+    assert order(ag) == order(torch)
+
+
 def test_comparison_masks_pass_no_gradient():
     x = ag.tensor(np.array([-2.0, -1.0, 0.5, 3.0]), requires_grad=True)
     mask = x < 0
