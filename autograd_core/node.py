@@ -26,6 +26,7 @@ _ABSENT = object()  # ``Node.b`` of a one-input node
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
 _F16 = np.dtype(np.float16)
+_C128 = np.dtype(np.complex128)
 _SEQUENCE = itertools.count()  # creation order of nodes (thread-safe: ``next`` holds the GIL)
 
 
@@ -172,7 +173,8 @@ def _coerce(args: tuple, datas: list) -> list:
 
 
 def _has_float64(datas: list) -> bool:
-    return any(type(d) is np.ndarray and d.dtype is _F64 for d in datas)
+    """True if an operand is in double precision (float64, or complex128 whose parts are float64)."""
+    return any(type(d) is np.ndarray and (d.dtype is _F64 or d.dtype is _C128) for d in datas)
 
 
 def _has_float16(datas: list) -> bool:

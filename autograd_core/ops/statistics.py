@@ -9,10 +9,11 @@ where it is 0, as in PyTorch, instead of ``sqrt``'s infinite slope.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from ..registry import DISTINCT, Composite, normalize_axis, register, sample_reduction
+from ..registry import DISTINCT, Composite, Primitive, normalize_axis, register, sample_reduction
 from ..tensor import Tensor
 from .reduction import (SUM, as_tensor_arg, cast, indexed_reduction, refuse_numpy_extras, sample_dims, sample_one_dim,
                         shared_evenly, torch_dims)
@@ -38,8 +39,40 @@ def _numpy_sample_median(s, domains):
     return [s.array(shape, DISTINCT)], {"axis": s.axes(len(shape)), "keepdims": s.boolean()}
 
 
+def _count(shape: tuple, axis) -> int:
+    """Number of elements reduced over the (normalised) ``axis`` of an array or tensor of ``shape``."""
+    return math.prod(shape[a] for a in axis) if axis is not None else math.prod(shape)
+
+
+def _var_forward(x: np.ndarray, axis=None, keepdims: bool = False, correction=1) -> np.ndarray:
+    """numpy's two-pass variance (the mean, then the mean squared deviation) without ``np.var``'s
+    Python layers; real for complex input; inf or nan where ``N - correction <= 0``, as PyTorch."""
+    n = _count(x.shape, axis)
+    if n > correction:
+        return _two_pass_variance(x, axis, keepdims, n, n - correction)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (an errstate costs more than the variance itself)
+        return _two_pass_variance(x, axis, keepdims, n, 0)
+
+
+def _two_pass_variance(x: np.ndarray, axis, keepdims: bool, n: int, dof) -> np.ndarray:
+    centered = x - np.add.reduce(x, axis, keepdims=True) / n
+    squares = (centered * centered.conj()).real if centered.dtype.kind == "c" else centered * centered
+    return np.add.reduce(squares, axis, keepdims=keepdims) / dof
+
+
+def _var_vjp(g, x, axis, keepdims, correction):
+    """PyTorch's var_backward, ``(2 / (N - correction)) · g · (x - mean)``, written with methods that
+    arrays and tensors share (so it serves both backward paths)."""
+    n = _count(x.shape, axis)
+    if not keepdims and axis is not None:
+        g = g.reshape(tuple(1 if i in axis else side for i, side in enumerate(x.shape)))
+    dof = n - correction
+    return g * (2.0 / dof if dof > 0 else math.inf) * (x - x.sum(axis=axis, keepdims=True) / n)
+
+
 MEAN = register(Composite("mean", sample=sample_dims, numpy=(np.mean,), numpy_sample=sample_reduction))
-VAR = register(Composite("var", sample=_sample_spread, numpy=(np.var,), numpy_sample=_numpy_sample_spread))
+VAR = register(Primitive("var", _var_forward, saves=("x",), vjp=_var_vjp, array_vjp=True, sample=_sample_spread,
+                         numpy=(np.var,), numpy_sample=_numpy_sample_spread))
 STD = register(Composite("std", sample=_sample_spread, numpy=(np.std,), numpy_sample=_numpy_sample_spread))
 MEDIAN = register(Composite("median", sample=sample_one_dim, domain=(DISTINCT,), numpy=(np.median,),
                             numpy_sample=_numpy_sample_median))
@@ -53,14 +86,9 @@ def _floating(name: str, x) -> Tensor:
     return x
 
 
-def _count(x, axis) -> int:
-    """Number of elements reduced over the (normalised) ``axis``."""
-    return math.prod(x.shape[a] for a in axis) if axis is not None else x.data.size
-
-
 def _mean(x: Tensor, axis, keepdims: bool) -> Tensor:
     """The mean over an already normalised ``axis``: the sum record itself, divided by the count."""
-    return _apply(SUM, x, axis=axis, keepdims=keepdims) / _count(x, axis)
+    return _apply(SUM, x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
 
 
 def _numpy_float(x):
@@ -95,9 +123,12 @@ def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         dim, unbiased = None, dim
     x = _floating("var", input)
     axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
-    centered = x - _mean(x, axis, True)
-    return _apply(SUM, centered * centered, axis=axis, keepdims=keepdims) / (
-        _count(x, axis) - _correction(correction, ddof, unbiased))
+    correction = _correction(correction, ddof, unbiased)
+    n = _count(x.shape, axis)
+    if n - correction <= 0:
+        warnings.warn(f"var/std: degrees of freedom <= 0 ({n} elements per slice, correction {correction}); "
+                      "the result is inf or nan", RuntimeWarning, stacklevel=2)
+    return _apply(VAR, x, axis=axis, keepdims=keepdims, correction=correction)
 
 
 @STD.public
