@@ -16,6 +16,7 @@ import numpy as np
 
 from ..registry import DISTINCT, Primitive, register
 from ..tensor import Tensor, data_of
+from ..utils.checks import ntuple
 
 
 def _output_size(shape, window, stride, dilation) -> tuple:
@@ -199,23 +200,17 @@ WINDOW_ARGMAX = register(Primitive(
     method=False, vjp=None, order=0, sample=_sample_window, domain=(DISTINCT,), torch=None))
 
 
-def _tuple(value, k: int, what: str) -> tuple:
-    value = (value,) * k if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(value) != k or any(v < 1 for v in value):
-        raise ValueError(f"sliding_window: {what} must be {k} positive integers, got {value}")
-    return tuple(int(v) for v in value)
-
-
 def _window_params(x, window_shape, stride, dilation) -> dict:
     """Normalised ``window_shape``/``stride``/``dilation`` tuples, checked against the rank of ``x``
     (an array, a tensor or, for ``col2im``, the target shape)."""
-    window = _tuple(window_shape, 1 if isinstance(window_shape, (int, np.integer)) else len(window_shape),
-                    "window_shape")
+    window = ntuple(window_shape, 1 if isinstance(window_shape, (int, np.integer)) else len(window_shape),
+                    "sliding_window: window_shape")
     k = len(window)
     ndim = len(x) if isinstance(x, tuple) else np.ndim(data_of(x))
     if ndim < k:
         raise ValueError(f"sliding_window: a {k}-d window needs at least {k} dimensions, got {ndim}")
-    return {"window_shape": window, "stride": _tuple(stride, k, "stride"), "dilation": _tuple(dilation, k, "dilation")}
+    return {"window_shape": window, "stride": ntuple(stride, k, "sliding_window: stride"),
+            "dilation": ntuple(dilation, k, "sliding_window: dilation")}
 
 
 @SLIDING_WINDOW.public

@@ -30,3 +30,18 @@ def check_int(value, name: str, minimum: int = 1) -> int:
         bound = {0: "non-negative", 1: "positive"}.get(minimum, f">= {minimum}")
         raise ValueError(f"{name} must be {bound}, got {value}")
     return int(value)
+
+
+def ntuple(value, k: int, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """``value`` as ``k`` ints (an int is repeated), each at least ``minimum``; ``name`` is the argument's.
+
+    A float or other non-integer raises ``TypeError``, a wrong count or a too small value ``ValueError``.
+    """
+    items = (value,) * k if _is_int(value) else value
+    if not isinstance(items, (tuple, list)) or not all(_is_int(v) for v in items):
+        raise TypeError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
+    if len(items) != k:
+        raise ValueError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
+    if any(v < minimum for v in items):
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+    return tuple(int(v) for v in items)

@@ -13,18 +13,12 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.utils.checks import ntuple
 from autograd_core.utils.data.dataset import numpy_generator
 
 from ..module import Module
 
 __all__ = ["RandomHorizontalFlip", "RandomCrop", "RandomRotation"]
-
-
-def _pair(value: int | Sequence[int], what: str) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or any(int(v) < 0 for v in pair):
-        raise ValueError(f"{what} must be a non-negative int or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 def _images(x: Any, layer: str) -> Tensor:
@@ -77,9 +71,8 @@ class RandomCrop(_RandomLayer):
 
     def __init__(self, size: int | Sequence[int], padding: int | Sequence[int] = 0, generator: Any = None) -> None:
         super().__init__(generator)
-        self.size, self.padding = _pair(size, "RandomCrop size"), _pair(padding, "RandomCrop padding")
-        if min(self.size) < 1:
-            raise ValueError(f"RandomCrop size must be positive, got {size!r}")
+        self.size = ntuple(size, 2, "RandomCrop size")
+        self.padding = ntuple(padding, 2, "RandomCrop padding", minimum=0)
 
     def forward(self, x: Tensor) -> Tensor:
         x = _images(x, "RandomCrop")

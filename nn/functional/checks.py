@@ -10,24 +10,9 @@ import numbers
 
 import numpy as np
 
-from autograd_core.utils.checks import _is_int, check_int, check_real
+from autograd_core.utils.checks import _is_int, check_int, check_real, ntuple
 
 __all__ = ["check_real", "check_int", "ntuple", "sizes", "check_dropout_p", "check_floating"]
-
-
-def ntuple(value, k: int, name: str, minimum: int = 1) -> tuple[int, ...]:
-    """``value`` as ``k`` ints (an int is repeated), each at least ``minimum``; ``name`` is the argument's.
-
-    A float or other non-integer raises ``TypeError``, a wrong count or a too small value ``ValueError``.
-    """
-    items = (value,) * k if _is_int(value) else value
-    if not isinstance(items, (tuple, list)) or not all(_is_int(v) for v in items):
-        raise TypeError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
-    if len(items) != k:
-        raise ValueError(f"{name} must be an int or a tuple of {k} ints, got {value!r}")
-    if any(v < minimum for v in items):
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return tuple(int(v) for v in items)
 
 
 def sizes(value, name: str) -> tuple[int, ...]:

@@ -139,6 +139,15 @@ def test_crop_with_padding_cuts_windows_of_the_padded_image():
         RandomCrop(2)(ag.zeros(3, 4, 4))
 
 
+@pytest.mark.parametrize(("size", "padding", "error", "match"), [
+    (0, 0, ValueError, "RandomCrop size must be at least 1"), (2.5, 0, TypeError, "RandomCrop size must be an int"),
+    ((2, 2, 2), 0, ValueError, "tuple of 2 ints"), (2, -1, ValueError, "RandomCrop padding must be at least 0"),
+    (2, "1", TypeError, "RandomCrop padding must be an int")])
+def test_crop_refuses_bad_sizes_and_paddings_by_name(size, padding, error, match):
+    with pytest.raises(error, match=match):
+        RandomCrop(size, padding=padding)
+
+
 def test_rotation_matches_rot90_and_fills_outside():
     x = _images(n=2, c=1, h=4, w=4)
     np.testing.assert_array_equal(RandomRotation((90, 90))(x).data, np.rot90(x.data, 1, axes=(2, 3)))
