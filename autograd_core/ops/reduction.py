@@ -54,18 +54,18 @@ def cast(x, dtype):
     return x if dtype is None else _ops.astype(x, dtype)
 
 
-def expand_reduced(g: Tensor, shape: tuple, axis, keepdims: bool) -> Tensor:
-    """Broadcast a reduction's gradient ``g`` back to the input ``shape``.
+def expand_reduced(g, shape: tuple, axis, keepdims: bool):
+    """Broadcast a reduction's gradient ``g`` back to the input ``shape``: a recorded Tensor for a Tensor
+    ``g``, a read-only view for an array (the array VJPs).
 
     Reduced axes are put back as size 1 first, unless they lead (a full reduction among them):
     broadcasting prepends those by itself, so the common case records no reshape."""
     if not keepdims and axis is not None and axis != tuple(range(len(axis))):
-        kept = tuple(1 if i in axis else n for i, n in enumerate(shape))
-        g = _ops.reshape(g, kept)
-    return _ops.broadcast_to(g, shape)
+        g = g.reshape(tuple(1 if i in axis else n for i, n in enumerate(shape)))
+    return _ops.broadcast_to(g, shape) if type(g) is Tensor else np.broadcast_to(g, shape)
 
 
-def _with_shape(fn):
+def with_shape(fn):
     """Forward that also returns the input shape (saved for the VJP instead of the input)."""
     return lambda x, axis=None, keepdims=False: (fn(x, axis=axis, keepdims=keepdims), x.shape)
 
@@ -131,8 +131,8 @@ def _torch_prod(T, x, dim=None, keepdim=False):
 
 
 SUM = register(Primitive(
-    "sum", _with_shape(np.add.reduce), extras=("shape",), saves=("shape",), sample=sample_dims,
-    numpy=(np.sum,), numpy_sample=sample_reduction,
+    "sum", with_shape(np.add.reduce), extras=("shape",), saves=("shape",), sample=sample_dims,
+    numpy=(np.sum,), numpy_sample=sample_reduction, array_vjp=True,
     vjp=lambda g, shape, axis=None, keepdims=False: expand_reduced(g, shape, axis, keepdims)))
 AMAX = register(Primitive(
     "amax", np.max, saves=("x", "out"), sample=_sample_nonempty, domain=(DISTINCT,), numpy=(np.max, np.amax),

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..registry import DISTINCT, Composite, Primitive, normalize_axis, register, sample_reduction
 from ..tensor import Tensor
-from .reduction import (SUM, as_tensor_arg, cast, indexed_reduction, refuse_numpy_extras, sample_dims, sample_one_dim,
-                        shared_evenly, torch_dims)
+from .reduction import (as_tensor_arg, cast, expand_reduced, indexed_reduction, refuse_numpy_extras, sample_dims,
+                        sample_one_dim, shared_evenly, torch_dims, with_shape)
 
 
 def _sample_spread(s, domains):
@@ -70,7 +70,21 @@ def _var_vjp(g, x, axis, keepdims, correction):
     return g * (2.0 / dof if dof > 0 else math.inf) * (x - x.sum(axis=axis, keepdims=True) / n)
 
 
-MEAN = register(Composite("mean", sample=sample_dims, numpy=(np.mean,), numpy_sample=sample_reduction))
+def _mean_forward(x: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
+    """The sum over ``axis`` divided by the count (nan for an empty slice, without numpy's warning)."""
+    n = _count(x.shape, axis)
+    total = np.add.reduce(x, axis, keepdims=keepdims)
+    return total / n if n else total * np.nan
+
+
+def _mean_vjp(g, shape, axis=None, keepdims=False):
+    """``g / N`` spread over the reduced slice (arrays or tensors alike; an empty slice gets nothing)."""
+    n = _count(shape, axis)
+    return expand_reduced(g / n if n else g, shape, axis, keepdims)
+
+
+MEAN = register(Primitive("mean", with_shape(_mean_forward), extras=("shape",), saves=("shape",), vjp=_mean_vjp,
+                          array_vjp=True, sample=sample_dims, numpy=(np.mean,), numpy_sample=sample_reduction))
 VAR = register(Primitive("var", _var_forward, saves=("x",), vjp=_var_vjp, array_vjp=True, sample=_sample_spread,
                          numpy=(np.var,), numpy_sample=_numpy_sample_spread))
 STD = register(Composite("std", sample=_sample_spread, numpy=(np.std,), numpy_sample=_numpy_sample_spread))
@@ -86,11 +100,6 @@ def _floating(name: str, x) -> Tensor:
     return x
 
 
-def _mean(x: Tensor, axis, keepdims: bool) -> Tensor:
-    """The mean over an already normalised ``axis``: the sum record itself, divided by the count."""
-    return _apply(SUM, x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
-
-
 def _numpy_float(x):
     """numpy's statistics of integer or bool data are float64."""
     x = as_tensor_arg(x)
@@ -102,7 +111,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepd
     """Arithmetic mean over ``dim``; integer input needs ``dtype=`` (as in PyTorch)."""
     x = _floating("mean", cast(input, dtype))
     axis, keepdims = torch_dims(x, dim, keepdim, axis, keepdims)
-    return _mean(x, axis, keepdims)
+    return _apply(MEAN, x, axis=axis, keepdims=keepdims)
 
 
 def _correction(correction, ddof, unbiased) -> float:

@@ -3,6 +3,8 @@
 Values and gradients against PyTorch in float32 and float64 (skipped without torch), numpy's
 signatures against numpy, and the edge rules: NaN inputs, zero spread, ties, integer division by 0.
 """
+import warnings
+
 import numpy as np
 import pytest
 
@@ -201,3 +203,13 @@ def test_variance_without_degrees_of_freedom_warns_and_is_nan():
     with pytest.warns(RuntimeWarning, match="degrees of freedom"):
         v = ag.var(ag.tensor([1.0]))
     assert np.isnan(v.item())
+
+
+def test_mean_of_an_empty_slice_is_nan_without_a_warning_and_passes_an_empty_gradient(torch):
+    x = ag.tensor(np.ones((3, 0)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = ag.mean(x, 1)
+        m.sum().backward()
+    np.testing.assert_array_equal(m.data, torch.mean(torch.ones(3, 0, dtype=torch.float64), 1).numpy())
+    assert x.grad.shape == (3, 0)
