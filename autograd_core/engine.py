@@ -87,8 +87,8 @@ def _saved_values(node: Node, edges: tuple, as_arrays: bool) -> list:
     restored = []
     for j, (kind, i) in enumerate(node.prim.save_plan):
         value, version = saved[2 * j], saved[2 * j + 1]
-        if kind == "in":
-            if version is not None or type(value) is np.ndarray:  # (a saved number needs no restoring)
+        if kind == "in" or kind == "in_if":
+            if version is not None or type(value) is np.ndarray:  # (a saved number or an unsaved None: as is)
                 value = restore(value, edges[i], version, node, as_arrays)
         elif kind == "out":
             if node.memory_owner._version != version:

@@ -11,6 +11,7 @@ The registry never imports hypothesis: samplers receive a small drawing interfac
 """
 from __future__ import annotations
 
+import dis
 import inspect
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Callable, Sequence
@@ -172,6 +173,17 @@ class Primitive(OpRecord):
                 plan.append(("all", 0))
             else:
                 plan.append(("in", self.inputs.index(s)))
+        # an input saved only for the VJPs of other inputs is saved only when one of those requires grad
+        # (PyTorch saves no more): ``x * c`` keeps ``c``, not ``x``
+        self.save_users = {}
+        if self.vjp is not None and not self.variadic:
+            vjps = [(k, fn) for k, fn in enumerate(self.vjp) if fn is not None]
+            vjps += [(k, fn) for k, fn in enumerate(self.array_vjp or ()) if fn is not None]
+            for j, (kind, i) in enumerate(plan):
+                users = tuple(sorted({k for k, fn in vjps if _reads(fn, self.saves[j])}))
+                if kind == "in" and users != tuple(sorted({k for k, _ in vjps})):
+                    plan[j] = ("in_if", i)
+                    self.save_users[i] = users
         self.save_plan = SAVES_OUT if tuple(plan) == SAVES_OUT else tuple(plan)  # one object: apply tests identity
         if self.function is None:
             self.function = self._default_function()
@@ -202,6 +214,16 @@ class Primitive(OpRecord):
         fn.__name__ = fn.__qualname__ = self.name
         fn.__doc__ = f"The ``{self.name}`` primitive (numpy forward, engine VJP); see ``autograd_core.ops``."
         return fn
+
+
+def _reads(fn: Callable, name: str) -> bool:
+    """Whether the VJP ``fn`` may read its argument ``name`` (from its bytecode; True when unsure)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or name not in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
+        return True  # a builtin, a partial, or the value reached through *args: assume it is read
+    if name in code.co_cellvars:  # read by a nested function
+        return True
+    return any(ins.opname.startswith("LOAD_FAST") and ins.argval == name for ins in dis.get_instructions(code))
 
 
 class _PerInput:

@@ -3,6 +3,7 @@ thread-safe accumulation, hook results checked, saved values bound to VJPs by na
 ``Function``s going through the same ``apply`` as every built-in."""
 import gc
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -192,3 +193,18 @@ def test_sigmoid_and_expm1_keep_relative_precision_in_the_negative_tail():
     t = ag.tensor(x, requires_grad=True)
     ag.expm1(t).sum().backward()
     np.testing.assert_allclose(t.grad.data, np.exp(x), rtol=1e-15)
+
+
+@pytest.mark.parametrize("other", [2.0, ag.tensor(np.full(1000, 0.5))], ids=["number", "constant tensor"])
+def test_an_activation_scaled_by_a_constant_is_not_kept_for_backward(other):
+    """``a * c`` keeps ``c`` (what ``a``'s gradient needs) but not ``a``, as PyTorch: dropout masks and
+    scalings hold no activation alive."""
+    x = ag.tensor(np.ones(1000), requires_grad=True)
+    a = x + 1.0  # add saves nothing, so only the product could keep ``a``'s array
+    alive = weakref.ref(a.data)
+    y = a * other
+    del a
+    gc.collect()
+    assert alive() is None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.broadcast_to(np.asarray(ag.tensor(other).data), (1000,)))

@@ -18,6 +18,7 @@ from .registry_harness import outputs, prepare
 DIFFERENTIABLE = [r for r in all_ops() if r.differentiable]
 SECOND_ORDER = [r for r in DIFFERENTIABLE if r.order >= 2]
 NON_DIFFERENTIABLE = [r for r in all_ops() if not r.differentiable]
+SELECTIVE = [r for r in DIFFERENTIABLE if getattr(r, "save_users", None)]  # saves some inputs only for others
 
 
 def _ids(r):
@@ -94,6 +95,32 @@ def test_backward_invariants(record, data):
     for o in outs:
         if o.grad_fn is not None:  # (a cast to the dtype it already has returns the input itself)
             assert o.grad_fn.freed and o.grad_fn.out_data is None
+
+
+def _summed_outputs(call, leaves):
+    outs = [o for o in outputs(call(*leaves)) if o.requires_grad]
+    return ag.stack([o.sum() for o in outs]).sum() if outs else None
+
+
+@pytest.mark.parametrize("record", SELECTIVE, ids=_ids)
+@given(data=st.data())
+def test_each_input_alone_gets_the_gradient_it_gets_among_all(record, data):
+    """An input saved only for other inputs' VJPs is not saved when those need no gradient; each input's
+    gradient with the others constant equals its gradient with all of them tracked."""
+    args, params = record.samples(Sampler(data.draw))
+    leaves, call = prepare(record, args, params)
+    total = _summed_outputs(call, leaves)
+    if total is None:
+        return
+    expected = ag.grad(total, leaves, allow_unused=True)
+    for i in range(len(leaves)):
+        alone, call = prepare(record, args, params, requires_grad=False)
+        alone[i].requires_grad = True
+        (got,) = ag.grad(_summed_outputs(call, alone), [alone[i]], allow_unused=True)
+        if expected[i] is None:
+            assert got is None or not np.any(got.data)
+        else:
+            np.testing.assert_array_equal(got.data, expected[i].data)
 
 
 @pytest.mark.parametrize("record", NON_DIFFERENTIABLE, ids=_ids)
