@@ -12,6 +12,7 @@ The registry never imports hypothesis: samplers receive a small drawing interfac
 from __future__ import annotations
 
 import dis
+import functools
 import inspect
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Callable, Sequence
@@ -89,6 +90,7 @@ class OpRecord:
     torch: Callable | None = None
     numpy: tuple = ()
     differentiable: bool = True
+    same_dtype: bool = False  # PyTorch's spelling refuses tensors of different float dtypes (products)
     function: Callable | None = field(default=None, repr=False)
     numpy_function: Callable | None = field(default=None, repr=False)
 
@@ -101,6 +103,18 @@ class OpRecord:
         """Decorator: mark ``fn`` as this operation's public function (PyTorch's spelling)."""
         self.function = fn
         return fn
+
+    @property
+    def torch_function(self) -> Callable:
+        """The function under PyTorch's spelling (``autograd_core.NAME``, Tensor methods): ``function``,
+        refusing mixed float dtypes first for ``same_dtype`` records (one wrapper per record). Module-level
+        callers and the numpy spelling use ``function`` itself, which promotes as numpy does."""
+        if not self.same_dtype:
+            return self.function
+        checked = self.__dict__.get("_checked")
+        if checked is None or checked.__wrapped__ is not self.function:
+            checked = self.__dict__["_checked"] = _refusing_mixed_floats(self.function, self.public_names[0])
+        return checked
 
     def numpy_form(self, fn: Callable) -> Callable:
         """Decorator: mark ``fn`` as the adapter with numpy's exact signature for ``self.numpy``."""
@@ -226,6 +240,16 @@ def _reads(fn: Callable, name: str) -> bool:
     return any(ins.opname.startswith("LOAD_FAST") and ins.argval == name for ins in dis.get_instructions(code))
 
 
+def _refusing_mixed_floats(fn: Callable, name: str) -> Callable:
+    from .utils.checks import same_float_dtype  # (utils imports the tensor, which imports this module)
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        same_float_dtype(name, *args)
+        return fn(*args, **kwargs)
+    return checked
+
+
 class _PerInput:
     """The VJPs of a variadic primitive: one function told which input (``index``) it serves."""
 
@@ -273,12 +297,12 @@ def all_ops() -> list[OpRecord]:
 
 def public_functions(namespace: str = "") -> dict[str, Callable]:
     """``{name: function}`` of every public name in ``namespace`` ("" is ``autograd_core`` itself)."""
-    return {name: rec.function for (ns, name), rec in _PUBLIC.items() if ns == namespace}
+    return {name: rec.torch_function for (ns, name), rec in _PUBLIC.items() if ns == namespace}
 
 
 def method_table() -> dict[str, Callable]:
     """``{name: function}`` of every Tensor method: the public function, called with the tensor first."""
-    return {name: rec.function for (ns, name), rec in _PUBLIC.items() if ns == "" and rec.method}
+    return {name: rec.torch_function for (ns, name), rec in _PUBLIC.items() if ns == "" and rec.method}
 
 
 def numpy_table() -> dict[Any, Callable]:
@@ -291,6 +315,7 @@ def numpy_table() -> dict[Any, Callable]:
                                  f"and {rec.name!r}")
             table[np_fn] = rec.numpy_function or rec.function
     return table
+
 
 
 def normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:

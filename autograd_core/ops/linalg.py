@@ -51,8 +51,8 @@ def _matmul_forward(a, b):
 
 
 MATMUL = register(Primitive(
-    "matmul", _matmul_forward, inputs=("a", "b"), saves=("a", "b"), broadcasts=True, sample=_sample_matmul,
-    domain=(REAL, REAL), numpy=(np.matmul,), vjp=(_matmul_vjp_a, _matmul_vjp_b)))
+    "matmul", _matmul_forward, same_dtype=True, inputs=("a", "b"), saves=("a", "b"), broadcasts=True,
+    sample=_sample_matmul, domain=(REAL, REAL), numpy=(np.matmul,), vjp=(_matmul_vjp_a, _matmul_vjp_b)))
 
 
 @MATMUL.public
@@ -103,7 +103,7 @@ def _flat_array(a: np.ndarray, n: int) -> np.ndarray:
 # shape and argument checks would only cost time in every backward pass. Without create_graph the
 # same three products and the sum run on the bare arrays (array VJPs).
 LINEAR = register(Primitive(
-    "linear", _linear_forward, inputs=("x", "w", "b"), saves=("x", "w"), sample=_sample_linear,
+    "linear", _linear_forward, same_dtype=True, inputs=("x", "w", "b"), saves=("x", "w"), sample=_sample_linear,
     domain=(REAL, REAL, REAL), torch=lambda T, x, w, b=None: T.nn.functional.linear(x, w, b),
     vjp=(lambda g, x, w: _apply(MATMUL, g, w),                                                  # d/dx = g W
          lambda g, x, w: _apply(MATMUL, _transposed(_flat(g, w.shape[0])), _flat(x, w.shape[1])),  # d/dW = gᵀ x
@@ -205,7 +205,7 @@ def _sample_einsum(s, domains):
 
 
 EINSUM = register(Primitive(
-    "einsum", _einsum_forward, method=False, variadic=True, saves=("inputs",), sample=_sample_einsum,
+    "einsum", _einsum_forward, same_dtype=True, method=False, variadic=True, saves=("inputs",), sample=_sample_einsum,
     numpy=(np.einsum,),
     broadcasts=True,
     torch=lambda T, spec, *xs: T.einsum(spec, *xs), vjp=_einsum_vjp))

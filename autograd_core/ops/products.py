@@ -12,6 +12,7 @@ import numpy as np
 
 from ..registry import REAL, Composite, register
 from ..tensor import Tensor, data_of
+from .linalg import matmul as _matmul  # numpy's promotion: the PyTorch checks are at the entry points
 from .matrices import renamed
 
 
@@ -114,20 +115,20 @@ def _sample_multi_dot(s, domains):
 
 
 PAIR = (REAL, REAL)
-DOT = register(Composite("dot", domain=PAIR, sample=_sample_vectors, numpy=(np.dot,)))
-VDOT = register(Composite("vdot", domain=PAIR, sample=_sample_vectors, numpy=(np.vdot,)))
-INNER = register(Composite("inner", domain=PAIR, sample=_sample_inner, numpy=(np.inner,)))
+DOT = register(Composite("dot", same_dtype=True, domain=PAIR, sample=_sample_vectors, numpy=(np.dot,)))
+VDOT = register(Composite("vdot", same_dtype=True, domain=PAIR, sample=_sample_vectors, numpy=(np.vdot,)))
+INNER = register(Composite("inner", same_dtype=True, domain=PAIR, sample=_sample_inner, numpy=(np.inner,)))
 OUTER = register(Composite("outer", domain=PAIR, sample=_sample_outer, numpy=(np.outer,)))
-TENSORDOT = register(Composite("tensordot", method=False, domain=PAIR, sample=_sample_tensordot,
+TENSORDOT = register(Composite("tensordot", same_dtype=True, method=False, domain=PAIR, sample=_sample_tensordot,
                                numpy=(np.tensordot,), numpy_sample=lambda s, d: renamed(_sample_tensordot(s, d),
                                                                                           dims="axes")))
 KRON = register(Composite("kron", domain=PAIR, sample=_sample_kron, numpy=(np.kron,)))
-CROSS = register(Composite("cross", domain=PAIR, sample=_sample_cross, numpy=(np.cross,),
+CROSS = register(Composite("cross", same_dtype=True, domain=PAIR, sample=_sample_cross, numpy=(np.cross,),
                            numpy_sample=lambda s, d: renamed(_sample_cross(s, d), dim="axis")))
-MM = register(Composite("mm", domain=PAIR, sample=_sample_mm))
-BMM = register(Composite("bmm", domain=PAIR, sample=_sample_bmm))
-MV = register(Composite("mv", domain=PAIR, sample=_sample_mv))
-MULTI_DOT = register(Composite("multi_dot", namespace="linalg", method=False, sample=_sample_multi_dot,
+MM = register(Composite("mm", same_dtype=True, domain=PAIR, sample=_sample_mm))
+BMM = register(Composite("bmm", same_dtype=True, domain=PAIR, sample=_sample_bmm))
+MV = register(Composite("mv", same_dtype=True, domain=PAIR, sample=_sample_mv))
+MULTI_DOT = register(Composite("multi_dot", same_dtype=True, namespace="linalg", method=False, sample=_sample_multi_dot,
                                numpy=(np.linalg.multi_dot,), torch=lambda T, xs: T.linalg.multi_dot(xs)))
 
 
@@ -135,7 +136,7 @@ MULTI_DOT = register(Composite("multi_dot", namespace="linalg", method=False, sa
 def dot(input, other) -> Tensor:
     """Inner product of two 1-D tensors of equal length (PyTorch's ``dot``)."""
     _require("dot", input, other, (1, 1), _shape(input) == _shape(other))
-    return _ops.matmul(input, other)
+    return _matmul(input, other)
 
 
 @DOT.numpy_form
@@ -146,7 +147,7 @@ def _np_dot(a, b, out=None) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     if b.ndim == 1 or (a.ndim <= 2 and b.ndim == 2):
-        return _ops.matmul(a, b)
+        return _matmul(a, b)
     _sizes_match("dot", a, b, -1, -2)
     return tensordot(a, b, dims=([a.ndim - 1], [b.ndim - 2]))
 
@@ -155,7 +156,7 @@ def _np_dot(a, b, out=None) -> Tensor:
 def vdot(input, other) -> Tensor:
     """Inner product of two 1-D tensors (real input, so no conjugation)."""
     _require("vdot", input, other, (1, 1), _shape(input) == _shape(other))
-    return _ops.matmul(input, other)
+    return _matmul(input, other)
 
 
 @VDOT.numpy_form
@@ -164,7 +165,7 @@ def _np_vdot(a, b) -> Tensor:
     a, b = as_tensors(a, b)
     if a.data.size != b.data.size:
         raise ValueError(f"vdot: shapes {a.shape} and {b.shape} hold different numbers of elements")
-    return _ops.matmul(_ops.reshape(a, (-1,)), _ops.reshape(b, (-1,)))
+    return _matmul(_ops.reshape(a, (-1,)), _ops.reshape(b, (-1,)))
 
 
 @INNER.public
@@ -219,7 +220,7 @@ def tensordot(a, b, dims=2) -> Tensor:
     k = int(np.prod(contracted_a))
     a2 = _ops.reshape(_ops.permute(a, free_a + dims_a), (-1, k))
     b2 = _ops.reshape(_ops.permute(b, dims_b + free_b), (k, -1))
-    return _ops.reshape(_ops.matmul(a2, b2), tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+    return _ops.reshape(_matmul(a2, b2), tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
 
 
 @TENSORDOT.numpy_form
@@ -283,21 +284,21 @@ def _np_cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int
 def mm(input, mat2) -> Tensor:
     """Product of two matrices, ``(n, k) @ (k, m)``."""
     _require("mm", input, mat2, (2, 2))
-    return _ops.matmul(input, mat2)
+    return _matmul(input, mat2)
 
 
 @BMM.public
 def bmm(input, mat2) -> Tensor:
     """Batched product of matrices: ``(b, n, k) @ (b, k, m)`` with equal batch sizes (no broadcasting)."""
     _require("bmm", input, mat2, (3, 3), _shape(input)[:1] == _shape(mat2)[:1])
-    return _ops.matmul(input, mat2)
+    return _matmul(input, mat2)
 
 
 @MV.public
 def mv(input, vec) -> Tensor:
     """Matrix-vector product, ``(n, k) @ (k,)``."""
     _require("mv", input, vec, (2, 1))
-    return _ops.matmul(input, vec)
+    return _matmul(input, vec)
 
 
 @MULTI_DOT.public
@@ -344,7 +345,7 @@ def _chain(xs: list, split: dict, i: int, j: int) -> Tensor:
     if i == j:
         return xs[i]
     k = split[i, j]
-    return _ops.matmul(_chain(xs, split, i, k), _chain(xs, split, k + 1, j))
+    return _matmul(_chain(xs, split, i, k), _chain(xs, split, k + 1, j))
 
 
 @MULTI_DOT.numpy_form

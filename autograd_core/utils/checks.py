@@ -45,3 +45,16 @@ def ntuple(value, k: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     if any(v < minimum for v in items):
         raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
     return tuple(int(v) for v in items)
+
+
+def same_float_dtype(name: str, *operands) -> None:
+    """PyTorch's products refuse tensors of different float dtypes where numpy promotes them: a RuntimeError
+    naming both dtypes instead of a silent float64 result from float32 weights. Lists of tensors count too."""
+    dtypes = set()
+    for x in operands:
+        for t in (x if isinstance(x, (list, tuple)) else (x,)):
+            if isinstance(t, Tensor) and t.dtype.kind == "f":
+                dtypes.add(t.dtype)
+    if len(dtypes) > 1:
+        raise RuntimeError(f"{name}: expected tensors of the same dtype, got {' and '.join(sorted(map(str, dtypes)))}"
+                           " (PyTorch does not promote in products); cast one with .float() or .double()")

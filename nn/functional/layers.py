@@ -23,8 +23,8 @@ __all__ = ["linear", "dropout", "batch_norm", "layer_norm", "one_hot", "pad", "e
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` with PyTorch's ``(out_features, in_features)`` weight layout.
 
-    The input must be floating (PyTorch refuses integers); a float64 input to float32 weights is promoted, where
-    PyTorch refuses the mix, so numpy's float64 data can feed a float32 model."""
+    The input must be floating and of the weight's dtype: PyTorch refuses integers and a float64 input to
+    float32 weights (cast numpy's float64 data with ``.float()`` first)."""
     check_floating("linear", x)
     return ag.linear(x, weight, bias)
 

@@ -32,13 +32,14 @@ def test_contract_operation_is_registered(name):
 @pytest.mark.parametrize("record", all_ops(), ids=lambda r: r.name)
 def test_every_record_is_exported_from_the_registry(record):
     """The public surface is generated: each public name is in ``__all__`` and is the record's
-    function, as a method too unless the record says otherwise; internal records stay hidden."""
+    function (under PyTorch's spelling: ``torch_function``), as a method too unless the record says otherwise;
+    internal records stay hidden."""
     namespace = getattr(ag, record.namespace) if record.namespace else ag
     for name in record.public_names:
         assert name in namespace.__all__, f"{record.name}: {name} is not exported"
-        assert getattr(namespace, name) is record.function
+        assert getattr(namespace, name) is record.torch_function
         if record.method and not record.namespace:
-            assert getattr(ag.Tensor, name) is record.function, f"Tensor.{name} is not {record.name}'s function"
+            assert getattr(ag.Tensor, name) is record.torch_function, f"Tensor.{name} is not {record.name}'s function"
     if not record.public_names:
         assert record.name not in ag.__all__ and not hasattr(ag.Tensor, record.name)
 

@@ -170,3 +170,32 @@ def test_sort_and_topk_return_tracked_values_and_untracked_indices(torch):
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
     np.testing.assert_array_equal(np.sort(x, axis=0).data, np.sort(data, axis=0))
     np.testing.assert_array_equal(np.argsort(x).data, np.argsort(data))
+
+
+# products of a float64 and a float32 operand: PyTorch refuses them, numpy promotes to float64
+MIXED_PRODUCTS = {
+    "matmul operator": (lambda lib, a, b: a @ b, np.matmul),
+    "matmul": (lambda lib, a, b: lib.matmul(a, b), np.matmul),
+    "mm": (lambda lib, a, b: a.mm(b), np.dot),
+    "linear": (lambda lib, a, b: lib.nn.functional.linear(a, b.T) if lib is not ag else ag.linear(a, b.T), None),
+    "einsum": (lambda lib, a, b: lib.einsum("ij,jk->ik", a, b), lambda a, b: np.einsum("ij,jk->ik", a, b)),
+    "tensordot": (lambda lib, a, b: lib.tensordot(a, b, 1), lambda a, b: np.tensordot(a, b, 1)),
+    "inner": (lambda lib, a, b: lib.inner(a, b.T), lambda a, b: np.inner(a, b.T)),
+    "dot": (lambda lib, a, b: lib.dot(a[0], b[:, 0]), lambda a, b: np.dot(a[0], b[:, 0])),
+    "multi_dot": (lambda lib, a, b: lib.linalg.multi_dot([a, b]), lambda a, b: np.linalg.multi_dot([a, b])),
+}
+
+
+@pytest.mark.parametrize("name", MIXED_PRODUCTS)
+def test_products_refuse_mixed_float_dtypes_as_pytorch_and_promote_as_numpy(torch, name):
+    torch_call, numpy_call = MIXED_PRODUCTS[name]
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(6.0, dtype=np.float32).reshape(3, 2)
+    with pytest.raises(RuntimeError):
+        torch_call(torch, torch.tensor(a), torch.tensor(b))
+    with pytest.raises(RuntimeError, match=f"{name.split()[0]}: expected tensors of the same dtype, got float32 and "
+                                           "float64"):
+        torch_call(ag, ag.tensor(a), ag.tensor(b))
+    if numpy_call is not None:
+        got, expected = numpy_call(ag.tensor(a), ag.tensor(b)), numpy_call(a, b)
+        assert got.dtype == expected.dtype == np.float64
+        np.testing.assert_allclose(got.data, expected)

@@ -59,7 +59,7 @@ def test_sdpa_matches_torch(torch, mask, dtype):
 
 def test_sdpa_causal_means_query_i_sees_keys_up_to_i():
     q, k = ag.randn(1, 3, 2), ag.randn(1, 3, 2)
-    v = ag.Tensor(np.eye(3)[None])  # the output rows are then the attention weights
+    v = ag.tensor(np.eye(3)[None], dtype=ag.float32)  # the output rows are then the attention weights
     weights = F.scaled_dot_product_attention(q, k, v, is_causal=True).data[0]
     np.testing.assert_array_equal(np.triu(weights, 1), 0)
     np.testing.assert_allclose(weights.sum(-1), 1, rtol=1e-6)
