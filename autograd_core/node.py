@@ -205,15 +205,6 @@ def _torch_result_dtype(prim, out: np.ndarray, datas: list, params: dict) -> np.
     return out
 
 
-def _requires_grad_any(args: tuple, indices: tuple) -> bool:
-    """True if one of the inputs at ``indices`` will receive a gradient."""
-    for k in indices:
-        a = args[k]
-        if isinstance(a, Tensor) and a.requires_grad:
-            return True
-    return False
-
-
 def _describe(args: tuple) -> str:
     return " and ".join(str(tuple(np.shape(data_of(a)))) for a in args)
 
@@ -294,11 +285,17 @@ def apply(prim, *args, **params) -> Tensor:
     elif prim.save_plan:
         saved = ()
         for kind, i in prim.save_plan:
-            if kind == "in" or kind == "in_if":
+            if kind == "in_if":  # read only by the VJPs of the inputs in save_users: saved if one of them needs one
+                for k in prim.save_users[i]:
+                    if isinstance(args[k], Tensor) and args[k].requires_grad:
+                        break
+                else:
+                    saved += (None, None)
+                    continue
+                kind = "in"
+            if kind == "in":
                 a = args[i]
-                if kind == "in_if" and not _requires_grad_any(args, prim.save_users[i]):
-                    saved += (None, None)  # read only by VJPs of inputs that need no gradient
-                elif type(a) is float or type(a) is int:
+                if type(a) is float or type(a) is int:
                     saved += (a, None)
                 elif type(a) is Tensor and a.grad_fn is not None:  # the common case of keep(), inline
                     fn = a.grad_fn

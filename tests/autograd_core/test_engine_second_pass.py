@@ -208,3 +208,13 @@ def test_an_activation_scaled_by_a_constant_is_not_kept_for_backward(other):
     assert alive() is None
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.broadcast_to(np.asarray(ag.tensor(other).data), (1000,)))
+
+
+def test_a_constant_is_kept_when_a_tensor_subclass_needs_its_gradient():
+    """The check for whom a saved input serves sees subclasses (``nn.Parameter``) as tensors that need gradients."""
+    class Parameter(ag.Tensor):
+        __slots__ = ()
+    weight = Parameter(np.ones(3), requires_grad=True)
+    x = ag.tensor(np.array([1.0, 2.0, 3.0]))
+    (x * weight).sum().backward()
+    np.testing.assert_array_equal(weight.grad.data, x.data)
