@@ -16,11 +16,11 @@ from ..tensor import Tensor
 from .decompositions import full_rank, svdvals
 from .inverses import batch_shape
 from .products import as_tensors
-from .reduction import cast, expand_reduced, reduction_args
+from .reduction import cast, expand_reduced, reduction_args, squared_magnitude
 
 
 def _euclidean_forward(x, axis=None, keepdims=False):
-    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return np.sqrt(np.sum(squared_magnitude(x), axis=axis, keepdims=keepdims))  # real for complex x
 
 
 def _euclidean_vjp(g, x, out, axis, keepdims):

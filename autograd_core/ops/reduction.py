@@ -65,6 +65,11 @@ def expand_reduced(g, shape: tuple, axis, keepdims: bool):
     return _ops.broadcast_to(g, shape) if type(g) is Tensor else np.broadcast_to(g, shape)
 
 
+def squared_magnitude(a: np.ndarray) -> np.ndarray:
+    """``|a|²`` elementwise: real for complex ``a`` (``a · conj(a)``), ``a · a`` otherwise."""
+    return (a * a.conj()).real if a.dtype.kind == "c" else a * a
+
+
 def with_shape(fn):
     """Forward that also returns the input shape (saved for the VJP instead of the input)."""
     return lambda x, axis=None, keepdims=False: (fn(x, axis=axis, keepdims=keepdims), x.shape)

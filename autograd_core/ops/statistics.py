@@ -16,7 +16,7 @@ import numpy as np
 from ..registry import DISTINCT, Composite, Primitive, normalize_axis, register, sample_reduction
 from ..tensor import Tensor
 from .reduction import (as_tensor_arg, cast, expand_reduced, indexed_reduction, refuse_numpy_extras, sample_dims,
-                        sample_one_dim, shared_evenly, torch_dims, with_shape)
+                        sample_one_dim, shared_evenly, squared_magnitude, torch_dims, with_shape)
 
 
 def _sample_spread(s, domains):
@@ -56,8 +56,7 @@ def _var_forward(x: np.ndarray, axis=None, keepdims: bool = False, correction=1)
 
 def _two_pass_variance(x: np.ndarray, axis, keepdims: bool, n: int, dof) -> np.ndarray:
     centered = x - np.add.reduce(x, axis, keepdims=True) / n
-    squares = (centered * centered.conj()).real if centered.dtype.kind == "c" else centered * centered
-    return np.add.reduce(squares, axis, keepdims=keepdims) / dof
+    return np.add.reduce(squared_magnitude(centered), axis, keepdims=keepdims) / dof
 
 
 def _var_vjp(g, x, axis, keepdims, correction):

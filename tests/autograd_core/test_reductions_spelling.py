@@ -189,14 +189,16 @@ def test_max_of_empty_and_bad_dims_raise():
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
-def test_complex_variance_and_magnitude_are_real_in_the_matching_precision(torch, dtype):
+def test_complex_variance_norm_and_magnitude_are_real_in_the_matching_precision(torch, dtype):
     data = np.array([1 + 1j, 2 - 1j, 0.5 + 2j], dtype)
     real = np.float32 if dtype == np.complex64 else np.float64
     for ours, theirs in ((ag.var(ag.tensor(data)), torch.var(torch.tensor(data))),
+                         (ag.linalg.norm(ag.tensor(data)), torch.linalg.norm(torch.tensor(data))),
                          (ag.abs(ag.tensor(data)), torch.abs(torch.tensor(data)))):
         assert ours.dtype == real == theirs.numpy().dtype
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=TOL[real])
     np.testing.assert_allclose(np.var(ag.tensor(data)).data, np.var(data), rtol=TOL[real])  # numpy's ddof=0
+    np.testing.assert_allclose(np.linalg.norm(ag.tensor(data)).data, np.linalg.norm(data), rtol=TOL[real])
 
 
 def test_variance_without_degrees_of_freedom_warns_and_is_nan():
