@@ -65,7 +65,7 @@ def _diag(v: Tensor) -> Tensor:
 def _mm(*xs: Tensor) -> Tensor:
     out = xs[0]
     for x in xs[1:]:
-        out = _ops.matmul(out, x)
+        out = _matmul(out, x)
     return out
 
 
@@ -352,3 +352,4 @@ def _np_svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: b
 
 
 from .. import ops as _ops  # noqa: E402
+from .linalg import matmul as _matmul  # noqa: E402  (unchecked: VJP operands may mix dtypes via numpy)

@@ -141,7 +141,7 @@ def _slogdet_vjp(g, A):
 
 def _solve_vjp_a(g, A, out):
     # X = A⁻¹ B: dX = -A⁻¹ dA X, so Ā = -B̄ Xᵀ with B̄ = A⁻ᵀ X̄
-    return -_ops.matmul(solve(A.mT, g), out.mT)
+    return -_matmul(solve(A.mT, g), out.mT)
 
 
 def _pinv_forward(A, atol, rtol):
@@ -159,11 +159,11 @@ def _pinv_vjp(g, A, out, atol, rtol):
     # dX = -X dA X + X Xᵀ dAᵀ (I - A X) + (I - X A) dAᵀ Xᵀ X, so
     # Ā = -Xᵀ X̄ Xᵀ + (I - A X) X̄ᵀ X Xᵀ + Xᵀ X X̄ᵀ (I - X A)
     X, gt = out, g.mT
-    first = -_ops.matmul(_ops.matmul(X.mT, g), X.mT)
-    XXt = _ops.matmul(X, X.mT)
-    second = _ops.matmul(gt, XXt) - _ops.matmul(A, _ops.matmul(_ops.matmul(X, gt), XXt))
-    XtX = _ops.matmul(X.mT, X)
-    third = _ops.matmul(XtX, gt) - _ops.matmul(_ops.matmul(XtX, _ops.matmul(gt, X)), A)
+    first = -_matmul(_matmul(X.mT, g), X.mT)
+    XXt = _matmul(X, X.mT)
+    second = _matmul(gt, XXt) - _matmul(A, _matmul(_matmul(X, gt), XXt))
+    XtX = _matmul(X.mT, X)
+    third = _matmul(XtX, gt) - _matmul(_matmul(XtX, _matmul(gt, X)), A)
     return first + second + third
 
 
@@ -178,7 +178,7 @@ def _triangular_forward(A, B, upper, unitriangular):
 
 def _triangular_vjp_a(g, A, out, upper, unitriangular):
     # as for solve, Ā = -B̄ Xᵀ, kept on the triangle that is read (strictly, for a unit diagonal)
-    full = -_ops.matmul(_triangular(A.mT, g, not upper, unitriangular), out.mT)
+    full = -_matmul(_triangular(A.mT, g, not upper, unitriangular), out.mT)
     k = int(unitriangular)
     return _ops.triu(full, k) if upper else _ops.tril(full, -k)
 
@@ -190,7 +190,7 @@ def _triangular(A, B, upper, unitriangular):
 INV = register(Primitive(
     "inv", np.linalg.inv, namespace="linalg", method=False, saves=("out",), sample=_sample_square,
     numpy=(np.linalg.inv,), torch=lambda T, A: T.linalg.inv(A),
-    vjp=lambda g, out: -_ops.matmul(_ops.matmul(out.mT, g), out.mT)))  # d A⁻¹ = -A⁻¹ dA A⁻¹ → Ā = -A⁻ᵀ Ḡ A⁻ᵀ
+    vjp=lambda g, out: -_matmul(_matmul(out.mT, g), out.mT)))  # d A⁻¹ = -A⁻¹ dA A⁻¹ → Ā = -A⁻ᵀ Ḡ A⁻ᵀ
 DET = register(Primitive(
     "det", np.linalg.det, namespace="linalg", method=False, saves=("A", "out"), inputs=("A",), sample=_sample_square,
     numpy=(np.linalg.det,), torch=lambda T, A: T.linalg.det(A), vjp=_det_vjp))
@@ -318,12 +318,13 @@ def matrix_power(A, n: int) -> Tensor:
     result, n = None, abs(int(n))
     while n:  # binary powering: O(log n) products
         if n & 1:
-            result = base if result is None else _ops.matmul(result, base)
+            result = base if result is None else _matmul(result, base)
         n >>= 1
         if n:
-            base = _ops.matmul(base, base)
+            base = _matmul(base, base)
     return result
 
 
 from .. import ops as _ops  # noqa: E402
 from ..node import apply as _apply  # noqa: E402
+from .linalg import matmul as _matmul  # noqa: E402  (unchecked: VJP operands may mix dtypes via numpy)

@@ -196,6 +196,9 @@ def test_products_refuse_mixed_float_dtypes_as_pytorch_and_promote_as_numpy(torc
                                            "float64"):
         torch_call(ag, ag.tensor(a), ag.tensor(b))
     if numpy_call is not None:
-        got, expected = numpy_call(ag.tensor(a), ag.tensor(b)), numpy_call(a, b)
+        x, y = ag.tensor(a, requires_grad=True), ag.tensor(b, requires_grad=True)
+        got, expected = numpy_call(x, y), numpy_call(a, b)
         assert got.dtype == expected.dtype == np.float64
         np.testing.assert_allclose(got.data, expected)
+        got.sum().backward()  # the VJPs mix the dtypes too, unchecked; each gradient in its input's dtype
+        assert (x.grad.dtype, y.grad.dtype) == (np.float64, np.float32)
