@@ -47,14 +47,20 @@ def ntuple(value, k: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     return tuple(int(v) for v in items)
 
 
-def same_float_dtype(name: str, *operands) -> None:
+def same_float_dtype(name: str, *operands, dtype=None):
     """PyTorch's products refuse tensors of different float dtypes where numpy promotes them: a RuntimeError
-    naming both dtypes instead of a silent float64 result from float32 weights. Lists of tensors count too."""
-    dtypes = set()
-    for x in operands:
-        for t in (x if isinstance(x, (list, tuple)) else (x,)):
-            if isinstance(t, Tensor) and t.dtype.kind == "f":
-                dtypes.add(t.dtype)
-    if len(dtypes) > 1:
-        raise RuntimeError(f"{name}: expected tensors of the same dtype, got {' and '.join(sorted(map(str, dtypes)))}"
-                           " (PyTorch does not promote in products); cast one with .float() or .double()")
+    naming both dtypes instead of a silent float64 result from float32 weights. Lists of tensors count too.
+    Returns the operands' float dtype (None without floating tensors); ``dtype`` is one already seen."""
+    for t in operands:
+        if isinstance(t, Tensor):
+            d = t.data.dtype
+            if d.kind != "f" or d is dtype:
+                continue
+            if dtype is not None and d != dtype:
+                pair = " and ".join(sorted((str(dtype), str(d))))
+                raise RuntimeError(f"{name}: expected tensors of the same dtype, got {pair} (PyTorch does not promote "
+                                   "in products); cast one with .float() or .double()")
+            dtype = d
+        elif isinstance(t, (list, tuple)):
+            dtype = same_float_dtype(name, *t, dtype=dtype)
+    return dtype
