@@ -104,17 +104,13 @@ class OpRecord:
         self.function = fn
         return fn
 
-    @property
+    @functools.cached_property
     def torch_function(self) -> Callable:
-        """The function under PyTorch's spelling (``autograd_core.NAME``, Tensor methods): ``function``,
-        refusing mixed float dtypes first for ``same_dtype`` records (one wrapper per record). Module-level
-        callers and the numpy spelling use ``function`` itself, which promotes as numpy does."""
-        if not self.same_dtype:
-            return self.function
-        checked = self.__dict__.get("_checked")
-        if checked is None or checked.__wrapped__ is not self.function:
-            checked = self.__dict__["_checked"] = _refusing_mixed_floats(self.function, self.public_names[0])
-        return checked
+        """The function under PyTorch's spelling (``autograd_core.NAME``, Tensor methods; read once the
+        record's module is imported): ``function``, refusing mixed float dtypes first for ``same_dtype``
+        records. Module-level callers and the numpy spelling use ``function`` itself, which promotes as
+        numpy does."""
+        return _refusing_mixed_floats(self.function, self.public_names[0]) if self.same_dtype else self.function
 
     def numpy_form(self, fn: Callable) -> Callable:
         """Decorator: mark ``fn`` as the adapter with numpy's exact signature for ``self.numpy``."""
@@ -193,11 +189,13 @@ class Primitive(OpRecord):
         if self.vjp is not None and not self.variadic:
             vjps = [(k, fn) for k, fn in enumerate(self.vjp) if fn is not None]
             vjps += [(k, fn) for k, fn in enumerate(self.array_vjp or ()) if fn is not None]
+            differentiable = {k for k, _ in vjps}
             for j, (kind, i) in enumerate(plan):
-                users = tuple(sorted({k for k, fn in vjps if _reads(fn, self.saves[j])}))
-                if kind == "in" and users != tuple(sorted({k for k, _ in vjps})):
-                    plan[j] = ("in_if", i)
-                    self.save_users[i] = users
+                if kind == "in":
+                    users = {k for k, fn in vjps if _reads(fn, self.saves[j])}
+                    if users != differentiable:
+                        plan[j] = ("in_if", i)
+                        self.save_users[i] = tuple(sorted(users))
         self.save_plan = SAVES_OUT if tuple(plan) == SAVES_OUT else tuple(plan)  # one object: apply tests identity
         if self.function is None:
             self.function = self._default_function()
@@ -237,7 +235,11 @@ def _reads(fn: Callable, name: str) -> bool:
         return True  # a builtin, a partial, or the value reached through *args: assume it is read
     if name in code.co_cellvars:  # read by a nested function
         return True
-    return any(ins.opname.startswith("LOAD_FAST") and ins.argval == name for ins in dis.get_instructions(code))
+    for ins in dis.get_instructions(code):  # LOAD_FAST and its variants; superinstructions (Python 3.13+,
+        if "LOAD_FAST" in ins.opname:       # LOAD_FAST_LOAD_FAST, STORE_FAST_LOAD_FAST) name a pair
+            if name == ins.argval or (isinstance(ins.argval, tuple) and name in ins.argval):
+                return True
+    return False
 
 
 def _refusing_mixed_floats(fn: Callable, name: str) -> Callable:

@@ -54,14 +54,19 @@ def cast(x, dtype):
     return x if dtype is None else _ops.astype(x, dtype)
 
 
+def kept_dims(g, shape: tuple, axis, keepdims: bool):
+    """A reduction's result ``g`` (array or Tensor) with its reduced axes put back as size 1, so that it
+    broadcasts against the input ``shape``; unchanged when they lead (a full reduction among them), since
+    broadcasting prepends those by itself: the common case records no reshape."""
+    if not keepdims and axis is not None and axis != tuple(range(len(axis))):
+        return g.reshape(tuple(1 if i in axis else n for i, n in enumerate(shape)))
+    return g
+
+
 def expand_reduced(g, shape: tuple, axis, keepdims: bool):
     """Broadcast a reduction's gradient ``g`` back to the input ``shape``: a recorded Tensor for a Tensor
-    ``g``, a read-only view for an array (the array VJPs).
-
-    Reduced axes are put back as size 1 first, unless they lead (a full reduction among them):
-    broadcasting prepends those by itself, so the common case records no reshape."""
-    if not keepdims and axis is not None and axis != tuple(range(len(axis))):
-        g = g.reshape(tuple(1 if i in axis else n for i, n in enumerate(shape)))
+    ``g``, a read-only view for an array (the array VJPs)."""
+    g = kept_dims(g, shape, axis, keepdims)
     return _ops.broadcast_to(g, shape) if type(g) is Tensor else np.broadcast_to(g, shape)
 
 

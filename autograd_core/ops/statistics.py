@@ -15,8 +15,8 @@ import numpy as np
 
 from ..registry import DISTINCT, Composite, Primitive, normalize_axis, register, sample_reduction
 from ..tensor import Tensor
-from .reduction import (as_tensor_arg, cast, expand_reduced, indexed_reduction, refuse_numpy_extras, sample_dims,
-                        sample_one_dim, shared_evenly, squared_magnitude, torch_dims, with_shape)
+from .reduction import (as_tensor_arg, cast, expand_reduced, indexed_reduction, kept_dims, refuse_numpy_extras,
+                        sample_dims, sample_one_dim, shared_evenly, squared_magnitude, torch_dims, with_shape)
 
 
 def _sample_spread(s, domains):
@@ -63,10 +63,9 @@ def _var_vjp(g, x, axis, keepdims, correction):
     """PyTorch's var_backward, ``(2 / (N - correction)) · g · (x - mean)``, written with methods that
     arrays and tensors share (so it serves both backward paths)."""
     n = _count(x.shape, axis)
-    if not keepdims and axis is not None:
-        g = g.reshape(tuple(1 if i in axis else side for i, side in enumerate(x.shape)))
     dof = n - correction
-    return g * (2.0 / dof if dof > 0 else math.inf) * (x - x.sum(axis=axis, keepdims=True) / n)
+    return (kept_dims(g, x.shape, axis, keepdims) * (2.0 / dof if dof > 0 else math.inf)
+            * (x - x.sum(axis=axis, keepdims=True) / n))
 
 
 def _mean_forward(x: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:

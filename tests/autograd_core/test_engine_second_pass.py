@@ -218,3 +218,19 @@ def test_a_constant_is_kept_when_a_tensor_subclass_needs_its_gradient():
     x = ag.tensor(np.array([1.0, 2.0, 3.0]))
     (x * weight).sum().backward()
     np.testing.assert_array_equal(weight.grad.data, x.data)
+
+
+def test_saved_input_readers_are_found_in_superinstructions_too(monkeypatch):
+    """Python 3.13 loads two locals with one LOAD_FAST_LOAD_FAST whose argument is the pair of names; a
+    VJP read that way must count as reading both (else its input would not be saved)."""
+    from types import SimpleNamespace
+
+    from autograd_core import registry
+
+    def vjp(g, x, y):
+        return g * y
+
+    fused = [SimpleNamespace(opname="LOAD_FAST_LOAD_FAST", argval=("g", "y")),
+             SimpleNamespace(opname="BINARY_OP", argval=5)]
+    monkeypatch.setattr(registry.dis, "get_instructions", lambda code: iter(fused))
+    assert registry._reads(vjp, "y") and not registry._reads(vjp, "x")
